@@ -1,0 +1,82 @@
+"""dualtoken's sessions: `nox` runs what CI runs; `nox -s conformance` is the main job."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = ROOT / "constraints.txt"
+REPORTS = ROOT / "reports"
+
+nox.options.sessions = ["lint", "tests", "e2e"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """Install the project with *extras*, pinned by constraints.txt (what CI installs)."""
+    target = f".[{','.join(extras)}]" if extras else "."
+    args = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
+    session.install(*args, "-e", target)
+
+
+def dev_server_env() -> dict[str, str]:
+    """The embedded reference server's settings for local runs: dev secret, test clock."""
+    return {
+        "DUALTOKEN_DEV": os.environ.get("DUALTOKEN_DEV", "1"),
+        "DUALTOKEN_TEST_CLOCK": os.environ.get("DUALTOKEN_TEST_CLOCK", "1"),
+    }
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """Ruff (lint + format check) and mypy --strict."""
+    install(session, "lint", "test", "e2e")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The unit, integration and proof tests under tests/ (real servers, Redis, Locust)."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def server(session: nox.Session) -> None:
+    """Run the reference server on 127.0.0.1:8000 in dev mode (args go to the server)."""
+    install(session)
+    session.run("python", "-m", "reference_server", *session.posargs, env=dev_server_env())
+
+
+@nox.session(python="3.11", default=False)
+def conformance(session: nox.Session) -> None:
+    """Run the conformance suite (default: the embedded reference server) into reports/conformance/."""
+    install(session)
+    session.error("conformance session not wired yet")
+
+
+@nox.session(python="3.11", default=False)
+def e2e(session: nox.Session) -> None:
+    """Build the frontend and run the Playwright browser tests against the reference server."""
+    install(session, "e2e")
+    session.error("e2e session not wired yet")
+
+
+@nox.session(python="3.11", default=False)
+def load(session: nox.Session) -> None:
+    """Locust load runs against the reference server; reports in reports/load/."""
+    install(session, "load")
+    session.error("load session not wired yet")
+
+
+@nox.session(python="3.11", default=False)
+def bench(session: nox.Session) -> None:
+    """Reference server throughput: /refresh and /protected as ratios of a trivial route."""
+    install(session, "test")
+    session.run("python", "-m", "tests.reference_server.bench", *session.posargs)

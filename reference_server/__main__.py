@@ -1,0 +1,89 @@
+"""`python -m reference_server`: run the server under uvicorn, or hash a users-file password."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+
+from reference_server.config import Settings
+from reference_server.store import open_store
+from reference_server.users import UsersFileError, hash_password
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m reference_server",
+        description="dualtoken reference server. Settings come from DUALTOKEN_* variables.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    parser.add_argument(
+        "--hash-password",
+        action="store_true",
+        help="read a password (prompt or stdin) and print its argon2 hash for DUALTOKEN_USERS_FILE",
+    )
+    return parser
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            name = f"DUALTOKEN_{where.upper()}: " if where else ""
+            print(f"reference_server: {name}{error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.hash_password:
+        password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
+        print(hash_password(password.rstrip("\n")))
+        return 0
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+    settings = _load_settings()
+    if args.workers < 1:
+        print("reference_server: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and settings.store.startswith("memory"):
+        print(
+            "reference_server: DUALTOKEN_STORE=memory:// cannot be shared by several workers; "
+            "use sqlite:///PATH or redis://HOST:PORT/DB",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        # Build once in this process so a bad store URL or users file fails here, clearly.
+        from reference_server.app import create_app
+
+        create_app(settings)
+        open_store(settings.store)
+    except (ValueError, UsersFileError, OSError) as exc:
+        print(f"reference_server: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "reference_server.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        # Keep-alive for load runs from many clients; h11 caps header size (431/400 past it).
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The application factory: wires settings, store, tokens, users and routes together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from reference_server.auth import AuthService
+from reference_server.clock import Clock
+from reference_server.config import Settings, warn_if_dev
+from reference_server.deps import Services
+from reference_server.errors import install_error_handlers
+from reference_server.frontend import mount_frontend
+from reference_server.middleware import BodyLimit
+from reference_server.ratelimit import RateLimiter
+from reference_server.routes import auth, resources, test_hooks
+from reference_server.store import TokenStore, open_store
+from reference_server.tokens import TokenService
+from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
+
+
+def build_services(
+    settings: Settings,
+    *,
+    store: TokenStore | None = None,
+    users: UserDirectory | None = None,
+    tokens: TokenService | None = None,
+) -> Services:
+    """Everything a request needs. Tests and the mutation suite swap single parts in."""
+    store = store if store is not None else open_store(settings.store)
+    users = users if users is not None else default_users(settings)
+    tokens = (
+        tokens
+        if tokens is not None
+        else TokenService(
+            key=settings.signing_key,
+            algorithm=settings.algorithm,
+            access_ttl=settings.access_ttl,
+            refresh_ttl=settings.refresh_ttl,
+            leeway=settings.leeway,
+            issuer=settings.issuer,
+            audience=settings.audience,
+        )
+    )
+    auth_service = AuthService(
+        tokens=tokens,
+        store=store,
+        users=users,
+        rotation=settings.rotation,
+        rotation_grace=settings.rotation_grace,
+    )
+    return Services(
+        settings=settings,
+        clock=Clock(store, adjustable=settings.test_clock),
+        store=store,
+        users=users,
+        auth=auth_service,
+        refresh_limiter=RateLimiter(
+            limit=settings.refresh_rate_limit, window=settings.refresh_rate_window
+        ),
+    )
+
+
+def default_users(settings: Settings) -> UserDirectory:
+    users = UserDirectory(DEMO_HASHER) if settings.dev else UserDirectory()
+    if settings.users_file is not None:
+        users.load_file(settings.users_file)
+    if settings.dev and users.get(DEMO_USERNAME) is None:
+        users.put(DEMO_USERNAME, password=DEMO_PASSWORD)
+    return users
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The reference server. Everything is built here, not in lifespan, so in-process (ASGI
+    transport) clients that never run lifespan get a working app."""
+    settings = settings if settings is not None else Settings()
+    services = services if services is not None else build_services(settings)
+    warn_if_dev(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.store.close()
+
+    app = FastAPI(
+        title="dualtoken reference server",
+        summary="Short-lived JWT access token + long-lived refresh token, done properly.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(resources.router)
+    if settings.test_clock:
+        app.include_router(test_hooks.router)
+    if settings.frontend_dist is not None:
+        mount_frontend(app, settings.frontend_dist)
+    if settings.cors_origins:
+        wildcard = settings.cors_origins == ["*"]
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            # A wildcard origin together with credentials would let any site use the tokens.
+            allow_credentials=not wildcard,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: each reads the DUALTOKEN_* environment itself."""
+    return create_app(Settings())

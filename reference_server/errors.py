@@ -1,0 +1,78 @@
+"""HTTP errors of the auth flow, rendered as RFC 6750 §3 challenges."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+REALM = "dualtoken"
+
+
+class AuthFailure(Exception):
+    """A refused credential. `error` is the RFC 6750 error code, or None when none was sent."""
+
+    def __init__(self, status: int, detail: str, error: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.error = error
+
+    @classmethod
+    def missing(cls) -> AuthFailure:
+        return cls(401, "not authenticated: send Authorization: Bearer <access token>")
+
+    @classmethod
+    def invalid_request(cls, detail: str) -> AuthFailure:
+        return cls(400, detail, "invalid_request")
+
+    @classmethod
+    def invalid_token(cls, detail: str) -> AuthFailure:
+        return cls(401, detail, "invalid_token")
+
+    def challenge(self) -> str:
+        if self.error is None:
+            return f'Bearer realm="{REALM}"'
+        # error_description must not contain '"' or '\' (RFC 6750 §3); ours never do.
+        description = self.detail.replace('"', "'").replace("\\", "/")
+        return f'Bearer realm="{REALM}", error="{self.error}", error_description="{description}"'
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class BadRequest(Exception):
+    """A malformed request that validation could not catch (e.g. no refresh token anywhere)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+async def _auth_failure(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthFailure)
+    return JSONResponse(
+        {"detail": exc.detail}, exc.status, headers={"WWW-Authenticate": exc.challenge()}
+    )
+
+
+async def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return JSONResponse(
+        {"detail": f"too many refresh requests; retry in {exc.retry_after} s"},
+        429,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BadRequest)
+    return JSONResponse({"detail": exc.detail}, 400)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AuthFailure, _auth_failure)
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(BadRequest, _bad_request)

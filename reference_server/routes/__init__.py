@@ -1,0 +1,1 @@
+"""HTTP routes: auth (login/refresh/logout), resources, and the test-only hooks."""

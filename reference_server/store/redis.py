@@ -1,0 +1,94 @@
+"""Redis store: shared by every worker and every server instance; Redis expires entries itself.
+
+Entry lifetimes are given to Redis relative to the server clock (EX seconds), not as absolute
+times, so a test clock moved far from wall time neither keeps entries forever nor drops them early.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from reference_server.store.base import Link, Rotation, RotationVerdict
+
+# Compare-and-swap of a session's current refresh token, atomic inside Redis.
+# KEYS[1] session hash; ARGV: presented, successor jti/iat/exp, now, grace, ttl.
+_ROTATE = """
+local s = redis.call('HGETALL', KEYS[1])
+local h = {}
+for i = 1, #s, 2 do h[s[i]] = s[i + 1] end
+local now = tonumber(ARGV[5])
+local grace = tonumber(ARGV[6])
+if h['jti'] == nil or h['jti'] == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'jti', ARGV[2], 'iat', ARGV[3], 'exp', ARGV[4],
+             'previous_jti', ARGV[1], 'rotated_at', ARGV[5])
+  redis.call('EXPIRE', KEYS[1], ARGV[7])
+  return {'rotated', ARGV[2], ARGV[3], ARGV[4]}
+end
+if grace > 0 and h['previous_jti'] == ARGV[1] and now - tonumber(h['rotated_at']) < grace then
+  return {'grace_replay', h['jti'], h['iat'], h['exp']}
+end
+return {'reused', h['jti'], h['iat'], h['exp']}
+"""
+
+
+def _ttl(until: float, now: float) -> int:
+    return max(1, math.ceil(until - now))
+
+
+class RedisStore:
+    def __init__(self, url: str, *, prefix: str = "dualtoken:") -> None:
+        self.url = url
+        self._redis: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+        self._rotate_script: Any = self._redis.register_script(_ROTATE)
+
+    def _k(self, *parts: str) -> str:
+        return self._prefix + ":".join(parts)
+
+    async def revoke(self, key: str, *, until: float, now: float) -> None:
+        await self._redis.set(self._k("revoked", key), "1", ex=_ttl(until, now))
+
+    async def any_revoked(self, keys: Sequence[str]) -> bool:
+        found = await self._redis.exists(*(self._k("revoked", key) for key in keys))
+        return int(found) > 0
+
+    async def begin_session(self, sid: str, first: Link) -> None:
+        key = self._k("session", sid)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping={"jti": first.jti, "iat": first.iat, "exp": first.exp})
+            pipe.expire(key, _ttl(first.exp, first.iat))
+            await pipe.execute()
+
+    async def rotate(
+        self, sid: str, presented_jti: str, successor: Link, *, now: float, grace: float
+    ) -> RotationVerdict:
+        ttl = _ttl(successor.exp, now)
+        args = [presented_jti, successor.jti, successor.iat, successor.exp, now, grace, ttl]
+        outcome, jti, iat, exp = await self._rotate_script(
+            keys=[self._k("session", sid)], args=args
+        )
+        return RotationVerdict(Rotation(outcome), Link(jti, int(iat), int(exp)))
+
+    async def get_clock_offset(self) -> float:
+        value = await self._redis.get(self._k("clock_offset"))
+        return float(value) if value is not None else 0.0
+
+    async def set_clock_offset(self, offset: float) -> None:
+        await self._redis.set(self._k("clock_offset"), repr(offset))
+
+    async def purge(self, now: float) -> int:
+        return 0  # Redis expires entries on its own
+
+    async def size(self) -> int:
+        count = 0
+        async for _ in self._redis.scan_iter(match=self._k("*")):
+            count += 1
+        return count
+
+    async def close(self) -> None:
+        await self._redis.aclose()
