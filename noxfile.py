@@ -56,7 +56,7 @@ def server(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def conformance(session: nox.Session) -> None:
-    """Run the conformance suite (default: the embedded reference server) into reports/conformance/."""
+    """The conformance suite against the embedded reference server (or -- --profile FILE)."""
     install(session)
     session.error("conformance session not wired yet")
 
