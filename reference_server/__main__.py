@@ -10,7 +10,7 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from reference_server.config import Settings
+from reference_server.config import Settings, warn_if_dev
 from reference_server.store import open_store
 from reference_server.users import UsersFileError, hash_password
 
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
     settings = _load_settings()
+    warn_if_dev(settings)
     if args.workers < 1:
         print("reference_server: --workers must be at least 1", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from reference_server.auth import AuthService
 from reference_server.clock import Clock
-from reference_server.config import Settings, warn_if_dev
+from reference_server.config import Settings
 from reference_server.deps import Services
 from reference_server.errors import install_error_handlers
 from reference_server.frontend import mount_frontend
@@ -78,7 +78,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     transport) clients that never run lifespan get a working app."""
     settings = settings if settings is not None else Settings()
     services = services if services is not None else build_services(settings)
-    warn_if_dev(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
