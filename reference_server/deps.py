@@ -34,7 +34,9 @@ class Principal:
     claims: Claims
 
 
-def get_services(request: Request) -> Services:
+# Dependencies are async and flat on purpose: FastAPI runs plain `def` ones in a thread pool,
+# and each nested level costs a resolution step; either costs more than the token checks.
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -42,7 +44,8 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def current_time(services: ServicesDep) -> float:
+async def current_time(request: Request) -> float:
+    services: Services = request.app.state.services
     return await services.clock.now()
 
 
@@ -53,8 +56,8 @@ Now = Annotated[float, Depends(current_time)]
 _bearer_scheme = HTTPBearer(auto_error=False, description="the access token")
 
 
-def bearer_token(request: Request, _: object = Security(_bearer_scheme)) -> str:
-    header = request.headers.get("authorization")
+def bearer_token(header: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1)."""
     parts = header.split() if header else []
     if not parts or parts[0].lower() != "bearer":
         raise AuthFailure.missing()
@@ -63,9 +66,10 @@ def bearer_token(request: Request, _: object = Security(_bearer_scheme)) -> str:
     return parts[1]
 
 
-async def current_principal(
-    services: ServicesDep, now: Now, token: Annotated[str, Depends(bearer_token)]
-) -> Principal:
+async def current_principal(request: Request, _: object = Security(_bearer_scheme)) -> Principal:
+    services: Services = request.app.state.services
+    token = bearer_token(request.headers.get("authorization"))
+    now = await services.clock.now()
     try:
         claims, user = await services.auth.check(token, kind="access", now=now)
     except TokenError as exc:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 REALM = "dualtoken"
@@ -51,6 +57,32 @@ class BadRequest(Exception):
         self.detail = detail
 
 
+class EchoSafeJSONResponse(JSONResponse):
+    """JSON that may echo any client input: lone surrogates escaped, NaN and infinities as strings.
+
+    FastAPI's own 422 body repeats the offending input, and its renderer answers a 500 for
+    `{"password": "\\ud800"}` (not UTF-8 encodable) or `{"advance": NaN}` (not JSON).
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(_finite(content), ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return EchoSafeJSONResponse({"detail": jsonable_encoder(exc.errors())}, 422)
+
+
 async def _auth_failure(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AuthFailure)
     return JSONResponse(
@@ -76,3 +108,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthFailure, _auth_failure)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BadRequest, _bad_request)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

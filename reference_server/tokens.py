@@ -6,9 +6,12 @@ claims are checked here against the server's clock (which may be a test clock), 
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import jwt
@@ -59,6 +62,10 @@ class TokenService:
         self.leeway = leeway
         self.issuer = issuer
         self.audience = audience
+        # The time-independent checks of a token never change, and a client presents the same
+        # access token on every request until it expires: remember the ones that passed
+        # (failures are not cached, lru_cache does not keep exceptions).
+        self._verified_payload = functools.lru_cache(maxsize=4096)(self._verify)
 
     def lifetime(self, kind: TokenKind) -> int:
         return self.access_ttl if kind == "access" else self.refresh_ttl
@@ -87,6 +94,15 @@ class TokenService:
         return jwt.encode(payload, self._key, algorithm=self.algorithm)
 
     def decode(self, token: str, *, expected: TokenKind, now: float) -> Claims:
+        payload = self._verified_payload(token)
+        claims = _typed_claims(payload)
+        self._check_times(payload, claims, now)
+        if claims.type != expected:
+            raise TokenError(f"wrong token type: {claims.type!r} where {expected!r} is required")
+        return claims
+
+    def _verify(self, token: str) -> Mapping[str, Any]:
+        """Signature, pinned algorithm, required claims, iss/aud: the time-independent checks."""
         required = [*REQUIRED_CLAIMS]
         if self.issuer is not None:
             required.append("iss")
@@ -116,13 +132,9 @@ class TokenService:
             raise TokenError(f"token algorithm is not {self.algorithm}") from None
         except (jwt.PyJWTError, ValueError, TypeError, UnicodeError):
             raise TokenError("token is malformed or not issued by this server") from None
-        claims = _typed_claims(payload)
-        self._check_times(payload, claims, now)
-        if claims.type != expected:
-            raise TokenError(f"{claims.type} token sent where a {expected} token is required")
-        return claims
+        return MappingProxyType(payload)
 
-    def _check_times(self, payload: dict[str, Any], claims: Claims, now: float) -> None:
+    def _check_times(self, payload: Mapping[str, Any], claims: Claims, now: float) -> None:
         if payload["exp"] <= now - self.leeway:
             raise ExpiredTokenError("token has expired")
         if payload["iat"] > now + self.leeway:
@@ -142,7 +154,7 @@ def _is_number(value: object) -> bool:
     return math.isfinite(value) and abs(value) < 1e15
 
 
-def _typed_claims(payload: dict[str, Any]) -> Claims:
+def _typed_claims(payload: Mapping[str, Any]) -> Claims:
     for name in ("sub", "type", "jti", "sid"):
         if not isinstance(payload[name], str) or not payload[name]:
             raise TokenError(f"token claim {name!r} is not a non-empty string")
