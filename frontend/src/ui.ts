@@ -30,9 +30,11 @@ import {
   ElRadioButton,
   ElRadioGroup,
 } from 'element-plus'
-import type { App } from 'vue'
+import type { App, Component } from 'vue'
 
-const COMPONENTS = [
+// Registered by name: several of these (ElFormItem, ElRadioButton, ElHeader...) are "no-op
+// install" exports whose app.use() registers nothing.
+const COMPONENTS: Record<string, Component> = {
   ElAlert,
   ElButton,
   ElCard,
@@ -45,8 +47,8 @@ const COMPONENTS = [
   ElMain,
   ElRadioButton,
   ElRadioGroup,
-]
+}
 
 export function installUi(app: App): void {
-  for (const component of COMPONENTS) app.use(component)
+  for (const [name, component] of Object.entries(COMPONENTS)) app.component(name, component)
 }
