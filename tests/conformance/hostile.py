@@ -1,0 +1,143 @@
+"""Hostile targets on loopback: servers that hang, reset, stall or answer nonsense.
+
+Raw asyncio TCP servers (no HTTP framework), each in a background thread, so the suite meets
+the same bytes a broken target would send. Used to prove the suite answers ERROR or FAIL in
+bounded time, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+def _response(status: str, content_type: str, body: bytes) -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bool:
+    """Consume one request (head and Content-Length body); False at end of stream."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return False
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip() or 0)
+    if length:
+        await reader.readexactly(length)
+    return True
+
+
+def _answer_every_request(payload: bytes) -> Handler:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await _read_request(reader):
+                writer.write(payload)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+async def _hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    await asyncio.sleep(3600)
+
+
+async def _stall_after_headers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    await writer.drain()
+    await asyncio.sleep(3600)
+
+
+async def _reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        # SO_LINGER with a zero timeout turns close() into a TCP RST.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.close()
+
+
+HOSTILE: dict[str, Handler] = {
+    "hang": _hang,
+    "stall-after-headers": _stall_after_headers,
+    "reset": _reset,
+    "html": _answer_every_request(
+        _response("200 OK", "text/html", b"<html><body><h1>Welcome</h1></body></html>")
+    ),
+    "garbage-json": _answer_every_request(
+        _response("200 OK", "application/json", b'{"access_token": tru')
+    ),
+    "wrong-json": _answer_every_request(
+        _response("200 OK", "application/json", b'{"ok": true, "token": 42}')
+    ),
+    "always-500": _answer_every_request(
+        _response("500 Internal Server Error", "text/plain", b"Internal Server Error")
+    ),
+}
+
+
+@contextmanager
+def serve_hostile(kind: str) -> Iterator[str]:
+    """Run the hostile server *kind* on a free loopback port; yield its base URL."""
+    handler = HOSTILE[kind]
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    box: dict[str, asyncio.AbstractServer] = {}
+
+    async def start() -> None:
+        box["server"] = await asyncio.start_server(handler, "127.0.0.1", 0)
+        ready.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name=f"hostile-{kind}", daemon=True)
+    thread.start()
+    if not ready.wait(5):
+        raise RuntimeError(f"hostile server {kind!r} did not start")
+    port = box["server"].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+
+        async def shutdown() -> None:
+            box["server"].close()
+            tasks = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
