@@ -140,9 +140,9 @@ def serve_hostile(kind: str) -> Iterator[str]:
             for writer in list(open_writers):
                 writer.transport.abort()
             for _ in range(50):
+                await asyncio.sleep(0.01)  # let handlers run to their end
                 if not open_writers:
                     break
-                await asyncio.sleep(0.01)
 
         asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
         loop.call_soon_threadsafe(loop.stop)
