@@ -14,7 +14,8 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+# A handler gets the connection and an event set when the server shuts down.
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, asyncio.Event], Awaitable[None]]
 
 
 def _response(status: str, content_type: str, body: bytes) -> bytes:
@@ -42,7 +43,9 @@ async def _read_request(reader: asyncio.StreamReader) -> bool:
 
 
 def _answer_every_request(payload: bytes) -> Handler:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: asyncio.Event
+    ) -> None:
         try:
             while await _read_request(reader):
                 writer.write(payload)
@@ -55,12 +58,16 @@ def _answer_every_request(payload: bytes) -> Handler:
     return handle
 
 
-async def _hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _hang(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stopping: asyncio.Event
+) -> None:
     await _read_request(reader)
-    await reader.read()  # until the client gives up (or the server shuts down)
+    await stopping.wait()
 
 
-async def _stall_after_headers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _stall_after_headers(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stopping: asyncio.Event
+) -> None:
     await _read_request(reader)
     writer.write(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
@@ -69,7 +76,9 @@ async def _stall_after_headers(reader: asyncio.StreamReader, writer: asyncio.Str
     await asyncio.sleep(3600)
 
 
-async def _reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _reset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: asyncio.Event
+) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None:
         # SO_LINGER with a zero timeout turns close() into a TCP RST.
@@ -103,17 +112,19 @@ def serve_hostile(kind: str) -> Iterator[str]:
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     box: dict[str, asyncio.AbstractServer] = {}
-
-    open_writers: set[asyncio.StreamWriter] = set()
+    handlers: set[asyncio.Task[None]] = set()
+    stopping = asyncio.Event()
 
     async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        open_writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            handlers.add(task)
         try:
-            await handler(reader, writer)
+            await handler(reader, writer, stopping)
         except ConnectionError:
             pass
         finally:
-            open_writers.discard(writer)
+            writer.transport.abort()
 
     async def start() -> None:
         box["server"] = await asyncio.start_server(tracked, "127.0.0.1", 0)
@@ -134,15 +145,13 @@ def serve_hostile(kind: str) -> Iterator[str]:
     finally:
 
         async def shutdown() -> None:
-            # Aborting the connections ends every handler normally; cancelling them instead
-            # trips a Python 3.11 asyncio bug that logs a spurious traceback.
+            # Handlers end on their own once `stopping` is set; cancelling them instead trips a
+            # Python 3.11 asyncio bug that logs a spurious traceback.
             box["server"].close()
-            for writer in list(open_writers):
-                writer.transport.abort()
-            for _ in range(50):
-                await asyncio.sleep(0.01)  # let handlers run to their end
-                if not open_writers:
-                    break
+            stopping.set()
+            pending = {t for t in handlers if not t.done()}
+            if pending:
+                await asyncio.wait(pending, timeout=2)
 
         asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
         loop.call_soon_threadsafe(loop.stop)
