@@ -1,0 +1,33 @@
+"""The case catalogue, assembled in one place from one module per family, in run order."""
+
+from __future__ import annotations
+
+from conformance.catalogue import (
+    bearer,
+    jwt_claims,
+    jwt_signature,
+    login,
+)
+from conformance.catalogue.case import Case, Family
+
+__all__ = ["CATALOGUE", "FAMILIES", "Case", "Family"]
+
+FAMILIES: tuple[Family, ...] = (
+    login.FAMILY,
+    bearer.FAMILY,
+    jwt_signature.FAMILY,
+    jwt_claims.FAMILY,
+)
+
+CATALOGUE: tuple[Case, ...] = tuple(case for family in FAMILIES for case in family.cases)
+
+
+def _check_unique() -> None:
+    seen: set[str] = set()
+    for case in CATALOGUE:
+        if case.id in seen:
+            raise RuntimeError(f"case ID {case.id} is declared twice")
+        seen.add(case.id)
+
+
+_check_unique()

@@ -1,0 +1,143 @@
+"""How a case is declared: a stable ID, what it sends, the requirement and its source, a level,
+the capabilities it needs, and an async run function that raises on a deviation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from conformance.context import CaseContext
+from conformance.outcomes import Level
+from conformance.profile import Profile
+
+__all__ = ["NEEDS", "Case", "CaseRun", "Family", "Level", "skip_reason"]
+
+CaseRun = Callable[[CaseContext], Awaitable[None]]
+ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-[0-9]{2}$")
+
+# Capability name -> (is it there?, why the case is skipped when it is not).
+NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
+    "forge": (
+        lambda p: p.signing.can_forge,
+        "the profile gives no signing key ([signing] secret, secret_env or private_key_file)",
+    ),
+    "advance": (
+        lambda p: p.time.mode != "forge",
+        "time mode forge cannot move the target's clock ([time] mode)",
+    ),
+    "logout": (lambda p: bool(p.logout), "the profile declares no logout"),
+    "logout_revokes_access": (
+        lambda p: p.capabilities.logout_revokes_access,
+        "capability logout_revokes_access not declared",
+    ),
+    "new_refresh": (
+        lambda p: p.refresh.returns_new_refresh,
+        "refresh does not return a new refresh token ([refresh] returns_new_refresh)",
+    ),
+    "no_rotation": (
+        lambda p: not p.capabilities.rotation,
+        "not applicable: the target rotates refresh tokens",
+    ),
+    "rotation": (lambda p: p.capabilities.rotation, "capability rotation not declared"),
+    "reuse_detection": (
+        lambda p: p.capabilities.reuse_detection,
+        "capability reuse_detection not declared",
+    ),
+    "grace": (
+        lambda p: p.refresh.rotation_grace > 0,
+        "no rotation grace window declared ([refresh] rotation_grace)",
+    ),
+    "rate_limit": (lambda p: p.capabilities.rate_limit, "capability rate_limit not declared"),
+    "cookie": (
+        lambda p: p.cookie_transport,
+        "the refresh token does not travel in a cookie ([refresh] transport)",
+    ),
+    "persistence": (
+        lambda p: p.capabilities.persistence and p.can_restart,
+        "capability persistence not declared (or no way to restart the target)",
+    ),
+    "workers": (
+        lambda p: p.capabilities.workers > 1,
+        "the target declares a single worker ([capabilities] workers)",
+    ),
+    "user_hooks": (
+        lambda p: p.disable_user is not None,
+        "the profile declares no disable_user/enable_user hooks",
+    ),
+    "issuer": (lambda p: bool(p.claims.issuer), "the profile declares no [claims] issuer"),
+    "audience": (lambda p: bool(p.claims.audience), "the profile declares no [claims] audience"),
+    "json_login": (
+        lambda p: p.login.encoding == "json",
+        "not applicable: login takes a form, not JSON",
+    ),
+    "body_refresh": (
+        lambda p: p.refresh.transport in ("json", "form"),
+        "not applicable: the refresh token does not travel in the body",
+    ),
+    "expires_in": (
+        lambda p: bool(p.login.expires_in_field),
+        "the profile declares no [login] expires_in_field",
+    ),
+    "token_type": (
+        lambda p: bool(p.login.token_type_field),
+        "the profile declares no [login] token_type_field",
+    ),
+    "public_path": (lambda p: bool(p.public_paths), "the profile declares no public path"),
+}
+
+
+def skip_reason(profile: Profile, needs: tuple[str, ...]) -> str | None:
+    """Why a case needing `needs` cannot run on this profile, or None if it can."""
+    for name in needs:
+        present, reason = NEEDS[name]
+        if not present(profile):
+            return reason
+    return None
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    family: str
+    title: str
+    sends: str
+    requirement: str
+    spec: str
+    level: Level
+    needs: tuple[str, ...]
+    run: CaseRun = field(repr=False, compare=False)
+
+
+@dataclass
+class Family:
+    """A group of cases on one topic (one module), declared with the `case` decorator."""
+
+    key: str
+    title: str
+    cases: list[Case] = field(default_factory=list)
+
+    def case(
+        self,
+        case_id: str,
+        title: str,
+        *,
+        sends: str,
+        requirement: str,
+        spec: str,
+        level: Level = Level.MUST,
+        needs: tuple[str, ...] = (),
+    ) -> Callable[[CaseRun], CaseRun]:
+        if not ID_PATTERN.match(case_id):
+            raise ValueError(f"case ID {case_id!r} must look like FAMILY-TOPIC-01")
+        for name in needs:
+            if name not in NEEDS:
+                raise ValueError(f"{case_id}: unknown capability {name!r}")
+
+        def register(run: CaseRun) -> CaseRun:
+            self.cases.append(
+                Case(case_id, self.key, title, sends, requirement, spec, level, needs, run)
+            )
+            return run
+
+        return register

@@ -1,0 +1,399 @@
+"""JWT-SIG/ALG/TAMPER/FORMAT: the signature is checked, with the one algorithm the key is for.
+
+Each forging case first shows that a correctly re-signed copy is accepted (the control), so a
+refusal of the attack means the target checked, not that the profile's key was wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+
+from conformance.catalogue.case import Family, Level
+from conformance.context import CaseContext, Session
+from conformance.forge import b64url, decode_unverified, split_token, unsigned
+
+FAMILY = Family("jwt-signature", "JWT signature and algorithm")
+case = FAMILY.case
+
+
+async def refused(
+    ctx: CaseContext, forge: Callable[[Session], str | list[str]], what: str, *, control: bool
+) -> None:
+    """Log in, prove the forger works (if `control`), then present forged tokens."""
+    session = await ctx.login()
+    if control:
+        await ctx.forged_access_control(session)
+    tokens = forge(session)
+    for token in [tokens] if isinstance(tokens, str) else tokens:
+        ctx.expect_rejected(await ctx.protected(token), what)
+
+
+def _flip(segment: str) -> str:
+    first = "A" if segment[0] != "A" else "B"
+    return first + segment[1:]
+
+
+@case(
+    "JWT-SIG-01",
+    "A token without its signature is refused",
+    sends="the access token with the signature segment removed (header.payload.)",
+    requirement="A JWS whose signature does not validate is rejected.",
+    spec="RFC 7515 §5.2; RFC 7519 §7.2; RFC 8725 §3.3",
+)
+async def stripped(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        header, payload, _ = split_token(session.access)
+        return f"{header}.{payload}."
+
+    await refused(ctx, forge, "access token without signature", control=False)
+
+
+@case(
+    "JWT-SIG-02",
+    "A token with an altered signature is refused",
+    sends="the access token with the first character of its signature changed",
+    requirement="A JWS whose signature does not validate is rejected.",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+)
+async def altered(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        header, payload, signature = split_token(session.access)
+        return f"{header}.{payload}.{_flip(signature)}"
+
+    await refused(ctx, forge, "access token with an altered signature", control=False)
+
+
+@case(
+    "JWT-SIG-03",
+    "A token signed with another key is refused",
+    sends="the access token's claims signed with a key the target does not have",
+    requirement="Only the target's own key validates a token.",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+)
+async def wrong_key(ctx: CaseContext) -> None:
+    await refused(
+        ctx,
+        lambda s: ctx.forger.with_wrong_key(s.access),
+        "token signed with another key",
+        control=False,
+    )
+
+
+@case(
+    "JWT-SIG-04",
+    "A signature taken from another token is refused",
+    sends="the header and payload of one login's access token with another login's signature",
+    requirement="The signature covers header and payload; one token's signature never "
+    "validates another.",
+    spec="RFC 7515 §5.2",
+)
+async def spliced(ctx: CaseContext) -> None:
+    other = await ctx.login()
+
+    def forge(session: Session) -> str:
+        header, payload, _ = split_token(session.access)
+        return f"{header}.{payload}.{split_token(other.access)[2]}"
+
+    await refused(ctx, forge, "token with another token's signature", control=False)
+
+
+@case(
+    "JWT-ALG-01",
+    "An unsigned token (alg: none) is refused",
+    sends='the access token\'s claims with header {"alg": "none"} and an empty signature',
+    requirement="Unsecured JWTs are never accepted where a signed one is expected.",
+    spec="RFC 8725 §2.1, §3.1; RFC 7519 §6",
+)
+async def alg_none(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        _, claims = decode_unverified(session.access)
+        return unsigned({"alg": "none", "typ": "JWT"}, claims)
+
+    await refused(ctx, forge, "alg: none token", control=False)
+
+
+@case(
+    "JWT-ALG-02",
+    "alg: none in other spellings is refused",
+    sends="unsigned tokens with alg None, NONE and nOnE, and alg none keeping the real signature",
+    requirement="No spelling of 'none' turns off signature checking.",
+    spec="RFC 8725 §2.1, §3.1",
+)
+async def alg_none_spellings(ctx: CaseContext) -> None:
+    def forge(session: Session) -> list[str]:
+        _, claims = decode_unverified(session.access)
+        tokens = [unsigned({"alg": alg, "typ": "JWT"}, claims) for alg in ("None", "NONE", "nOnE")]
+        signature = split_token(session.access)[2]
+        tokens.append(unsigned({"alg": "none", "typ": "JWT"}, claims) + signature)
+        return tokens
+
+    await refused(ctx, forge, "alg: none variant", control=False)
+
+
+@case(
+    "JWT-ALG-03",
+    "Algorithm confusion is refused",
+    sends="for an HMAC target: the claims as RS256 signed by an attacker's RSA key; for an "
+    "RSA/EC target: the claims as HS256 with the target's public key as the HMAC secret",
+    requirement="The target verifies with the one algorithm its key is for, never the one the "
+    "token's header names.",
+    spec="RFC 8725 §2.1, §3.1",
+)
+async def confusion(ctx: CaseContext) -> None:
+    signing = ctx.profile.signing
+
+    def forge(session: Session) -> str:
+        _, claims = decode_unverified(session.access)
+        payload = json.dumps(claims).encode()
+        if signing.symmetric:
+            return ctx.forger.sign_bytes(
+                payload, algorithm="RS256", key=ctx.forger.attacker_private_pem()
+            )
+        if not signing.public_key:
+            ctx.require(False, "the profile gives no public_key_file for the confusion attack")
+        header = json.dumps({"alg": "HS256", "typ": "JWT"}).encode()
+        signing_input = f"{b64url(header)}.{b64url(payload)}"
+        mac = hmac.new(signing.public_key.encode(), signing_input.encode(), hashlib.sha256)
+        return f"{signing_input}.{b64url(mac.digest())}"
+
+    await refused(ctx, forge, "token using another algorithm family", control=True)
+
+
+@case(
+    "JWT-ALG-04",
+    "An attacker's key embedded in the header (jwk) is not trusted",
+    sends="the claims as RS256 signed by an attacker's key, with that key's public half in "
+    "the header's jwk parameter",
+    requirement="Keys come from the target's configuration, never from the token itself.",
+    spec="RFC 8725 §3.10; RFC 7515 §4.1.3",
+)
+async def jwk_injection(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        _, claims = decode_unverified(session.access)
+        return ctx.forger.sign_bytes(
+            json.dumps(claims).encode(),
+            algorithm="RS256",
+            key=ctx.forger.attacker_private_pem(),
+            headers={"jwk": ctx.forger.attacker_public_jwk()},
+        )
+
+    await refused(ctx, forge, "token carrying its own jwk", control=True)
+
+
+@case(
+    "JWT-ALG-05",
+    "A kid pointing at a file is not followed",
+    sends='the claims HMAC-signed with an empty key, header kid "../../../../../../dev/null"',
+    requirement="The kid header cannot make the target pick an attacker-controlled key.",
+    spec="RFC 8725 §3.10",
+)
+async def kid_traversal(ctx: CaseContext) -> None:
+    def forge(session: Session) -> list[str]:
+        _, claims = decode_unverified(session.access)
+        payload = json.dumps(claims).encode()
+        tokens = []
+        for kid in ("../../../../../../dev/null", "' OR '1'='1"):
+            header = json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode()
+            signing_input = f"{b64url(header)}.{b64url(payload)}"
+            mac = hmac.new(b"", signing_input.encode(), hashlib.sha256).digest()
+            tokens.append(f"{signing_input}.{b64url(mac)}")
+        return tokens
+
+    await refused(ctx, forge, "token with a hostile kid", control=True)
+
+
+@case(
+    "JWT-ALG-06",
+    "An unknown algorithm is refused without a crash",
+    sends='the access token re-headed with alg "HS999", then with alg 42 (not a string)',
+    requirement="An unsupported or malformed alg is a rejection, not a server error.",
+    spec="RFC 7515 §4.1.1; RFC 8725 §3.1",
+)
+async def unknown_alg(ctx: CaseContext) -> None:
+    def forge(session: Session) -> list[str]:
+        _, payload, signature = split_token(session.access)
+        return [
+            f"{b64url(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())}.{payload}.{signature}"
+            for alg in ("HS999", 42)
+        ]
+
+    await refused(ctx, forge, "token with an unknown alg", control=False)
+
+
+@case(
+    "JWT-ALG-07",
+    "The algorithm is pinned, not just the key",
+    sends="the claims signed with the target's own key under a sibling algorithm "
+    "(HS512 for HS256, PS256 for RS256, ...)",
+    requirement="The target accepts only the algorithm it is configured for.",
+    spec="RFC 8725 §3.1",
+    level=Level.SHOULD,
+)
+async def sibling_alg(ctx: CaseContext) -> None:
+    siblings = {
+        "HS256": "HS512", "HS384": "HS256", "HS512": "HS256",
+        "RS256": "PS256", "RS384": "PS384", "RS512": "PS512",
+        "PS256": "RS256", "PS384": "RS384", "PS512": "RS512",
+    }  # fmt: skip
+    sibling = siblings.get(ctx.profile.signing.algorithm)
+    ctx.require(sibling is not None, f"no sibling algorithm for {ctx.profile.signing.algorithm}")
+
+    def forge(session: Session) -> str:
+        _, claims = decode_unverified(session.access)
+        return ctx.forger.sign_bytes(json.dumps(claims).encode(), algorithm=sibling)
+
+    await refused(ctx, forge, f"token signed as {sibling}", control=True)
+
+
+@case(
+    "JWT-TAMPER-01",
+    "A changed subject breaks the signature",
+    sends="the access token with its subject claim changed, original signature kept",
+    requirement="Any change to the payload invalidates the signature.",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+)
+async def tamper_subject(ctx: CaseContext) -> None:
+    await refused(
+        ctx,
+        lambda s: _tampered(ctx, s, {ctx.claim.subject: "admin"}),
+        "token with a tampered subject",
+        control=False,
+    )
+
+
+@case(
+    "JWT-TAMPER-02",
+    "An extended expiry breaks the signature",
+    sends="the access token with exp moved a year ahead, original signature kept",
+    requirement="Any change to the payload invalidates the signature.",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+)
+async def tamper_exp(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        exp = session.claims().get("exp", 0)
+        return _tampered(ctx, session, {"exp": (exp if isinstance(exp, int) else 0) + 31_536_000})
+
+    await refused(ctx, forge, "token with a tampered exp", control=False)
+
+
+@case(
+    "JWT-TAMPER-03",
+    "A refresh token relabelled as access breaks the signature",
+    sends="the refresh token with its type claim set to the access value, signature kept",
+    requirement="Any change to the payload invalidates the signature.",
+    spec="RFC 7515 §5.2; seed design (type claim)",
+)
+async def tamper_type(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        header, _, signature = split_token(session.refresh)
+        _, claims = decode_unverified(session.refresh)
+        claims[ctx.claim.type] = ctx.claim.access_type
+        return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+
+    await refused(ctx, forge, "relabelled refresh token", control=False)
+
+
+@case(
+    "JWT-TAMPER-04",
+    "A changed header breaks the signature",
+    sends='the access token with a "kid" added to its header, original signature kept',
+    requirement="The signature covers the protected header too.",
+    spec="RFC 7515 §5.1, §5.2",
+)
+async def tamper_header(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        header, _claims = decode_unverified(session.access)
+        header["kid"] = "attacker"
+        _, payload, signature = split_token(session.access)
+        return f"{b64url(json.dumps(header).encode())}.{payload}.{signature}"
+
+    await refused(ctx, forge, "token with a tampered header", control=False)
+
+
+def _tampered(ctx: CaseContext, session: Session, changes: dict[str, object]) -> str:
+    header, _, signature = split_token(session.access)
+    _, claims = decode_unverified(session.access)
+    claims.update(changes)
+    return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+
+
+@case(
+    "JWT-FORMAT-01",
+    "Strings that are not JWTs are refused",
+    sends="bearer tokens: 'garbage', 'a.b', 'a.b.c.d', '...', a valid token plus '.x'",
+    requirement="A malformed token is rejected, never a server error.",
+    spec="RFC 7519 §7.2; RFC 7515 §7.1",
+)
+async def not_jwts(ctx: CaseContext) -> None:
+    await refused(
+        ctx,
+        lambda s: ["garbage", "a.b", "a.b.c.d", "...", s.access + ".x"],
+        "malformed token",
+        control=False,
+    )
+
+
+@case(
+    "JWT-FORMAT-02",
+    "Bad base64url is refused",
+    sends="the access token with '!!' and '%%' inserted into the payload segment",
+    requirement="A segment that is not base64url is a malformed token and is rejected.",
+    spec="RFC 7515 §2, §7.1",
+)
+async def bad_base64(ctx: CaseContext) -> None:
+    def forge(session: Session) -> list[str]:
+        header, payload, signature = split_token(session.access)
+        return [f"{header}.!!{payload}.{signature}", f"{header}.{payload}%%.{signature}"]
+
+    await refused(ctx, forge, "token with bad base64url", control=False)
+
+
+@case(
+    "JWT-FORMAT-03",
+    "Signed payloads that are not a JSON object are refused",
+    sends="correctly signed tokens whose payload is a JSON array, a JSON string, not JSON, "
+    "and bytes that are not UTF-8",
+    requirement="The claims set must be a JSON object; anything else is rejected, not a crash.",
+    spec="RFC 7519 §7.2 (steps 9-10)",
+)
+async def non_object_payload(ctx: CaseContext) -> None:
+    def forge(session: Session) -> list[str]:
+        header = json.dumps({"alg": ctx.profile.signing.algorithm, "typ": "JWT"}).encode()
+        payloads = [b'["sub", "exp"]', b'"claims"', b"not json", b"\xff\xfe{}"]
+        return [ctx.forger.sign_segments(header, payload) for payload in payloads]
+
+    await refused(ctx, forge, "signed token with a non-object payload", control=True)
+
+
+@case(
+    "JWT-FORMAT-04",
+    "A signed header that is not JSON is refused",
+    sends="a correctly signed token whose header segment is not JSON",
+    requirement="The JOSE header must be a JSON object; anything else is rejected.",
+    spec="RFC 7515 §5.2 (step 3); RFC 7519 §7.2",
+)
+async def bad_header(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        _, claims = decode_unverified(session.access)
+        return ctx.forger.sign_segments(b"{not json", json.dumps(claims).encode())
+
+    await refused(ctx, forge, "token with a non-JSON header", control=True)
+
+
+@case(
+    "JWT-FORMAT-05",
+    "An unknown critical header extension is refused",
+    sends='a correctly signed token whose header says "crit": ["x-unheard-of"]',
+    requirement="A recipient that does not understand a crit extension must reject the JWS.",
+    spec="RFC 7515 §4.1.11",
+)
+async def crit(ctx: CaseContext) -> None:
+    def forge(session: Session) -> str:
+        return ctx.forger.resign(
+            session.access, header_changes={"crit": ["x-unheard-of"], "x-unheard-of": True}
+        )
+
+    await refused(ctx, forge, "token with an unknown crit extension", control=True)

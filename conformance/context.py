@@ -1,0 +1,306 @@
+"""What a case gets to work with: the profile's flows (login, refresh, logout, hooks) spoken in
+the target's own field names and transports, time control, the forger and the verifiers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.exchange import Exchange
+from conformance.forge import Forger, decode_unverified
+from conformance.outcomes import CaseFailure, HarnessError, PreconditionFailed, Skipped
+from conformance.profile import Hook, LogoutRequest, Profile
+from conformance.target import HeaderList, Target
+from conformance.timecontrol import TimeControl
+from conformance.verify import (
+    describe,
+    json_body,
+    set_cookies,
+    verify_no_crash,
+    verify_rejected,
+    verify_success,
+)
+
+__all__ = ["CaseContext", "Session"]
+
+
+@dataclass
+class Session:
+    """The tokens of one login, as the target handed them out."""
+
+    access: str
+    refresh: str
+    response: httpx.Response
+
+    def claims(self, token: str | None = None) -> dict[str, Any]:
+        return decode_unverified(token or self.access)[1]
+
+
+@dataclass
+class CaseContext:
+    profile: Profile
+    target: Target
+    clock: TimeControl
+    forger: Forger
+    exchanges: list[Exchange] = field(default_factory=list)
+    # SHOULD-level deviations noticed on the way (tolerated statuses); they make a pass NON-STRICT.
+    notes: list[str] = field(default_factory=list)
+
+    # --- plain requests -------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: HeaderList | Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        return await self.target.request(
+            method, path, self.exchanges, headers=headers, json=json, data=data, content=content
+        )
+
+    async def gather(self, *requests: Any) -> list[httpx.Response]:
+        """Run request coroutines at the same time (the concurrency family)."""
+        return list(await asyncio.gather(*requests))
+
+    # --- the profile's flows --------------------------------------------------------------
+
+    def login_payload(
+        self, username: str | None = None, password: str | None = None
+    ) -> dict[str, Any]:
+        login = self.profile.login
+        return {
+            login.username_field: self.profile.credentials.username
+            if username is None
+            else username,
+            login.password_field: self.profile.credentials.password
+            if password is None
+            else password,
+        }
+
+    async def login_response(
+        self, username: str | None = None, password: str | None = None
+    ) -> httpx.Response:
+        payload = self.login_payload(username, password)
+        if self.profile.login.encoding == "form":
+            return await self.request("POST", self.profile.login.path, data=payload)
+        return await self.request("POST", self.profile.login.path, json=payload)
+
+    def tokens_from(self, response: httpx.Response, *, at_login: bool) -> tuple[str, str]:
+        """(access, refresh) from a login or refresh answer; refresh is '' when absent."""
+        spec = self.profile.login if at_login else self.profile.refresh
+        where = "login" if at_login else "refresh"
+        body = json_body(response, f"{where} answer")
+        access = body.get(spec.access_token_field)
+        if not isinstance(access, str) or not access:
+            raise CaseFailure(
+                f"{where} answer: a string field {spec.access_token_field!r}", describe(response)
+            )
+        refresh = body.get(spec.refresh_token_field)
+        if self.profile.cookie_transport:
+            cookies = [c for c in set_cookies(response, self.profile.refresh.field) if c.value]
+            if cookies:
+                refresh = cookies[0].value
+        if refresh is not None and not isinstance(refresh, str):
+            raise CaseFailure(
+                f"{where} answer: {spec.refresh_token_field!r} as a string", describe(response)
+            )
+        return access, refresh or ""
+
+    async def login(self, username: str | None = None, password: str | None = None) -> Session:
+        """Log in with the profile's credentials; a refusal is a precondition failure."""
+        response = await self.login_response(username, password)
+        if not response.is_success:
+            raise PreconditionFailed(
+                f"login with the profile's credentials failed: {describe(response)}"
+            )
+        try:
+            access, refresh = self.tokens_from(response, at_login=True)
+        except CaseFailure as failure:
+            raise PreconditionFailed(
+                f"login answer unusable: expected {failure.expected}; got {failure.actual}"
+            ) from None
+        if not refresh:
+            raise PreconditionFailed(
+                "login answer carries no refresh token "
+                f"(field {self.profile.login.refresh_token_field!r}"
+                + (
+                    f" or cookie {self.profile.refresh.field!r})"
+                    if self.profile.cookie_transport
+                    else ")"
+                )
+            )
+        return Session(access=access, refresh=refresh, response=response)
+
+    async def refresh_response(self, token: str | None) -> httpx.Response:
+        """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
+        spec = self.profile.refresh
+        if token is None:
+            if spec.transport in ("json", "form"):
+                return await self.request("POST", spec.path, json={})
+            return await self.request("POST", spec.path)
+        if spec.transport == "json":
+            return await self.request("POST", spec.path, json={spec.field: token})
+        if spec.transport == "form":
+            return await self.request("POST", spec.path, data={spec.field: token})
+        if spec.transport == "bearer":
+            return await self.request(
+                "POST", spec.path, headers={"Authorization": f"Bearer {token}"}
+            )
+        return await self.request("POST", spec.path, headers={"Cookie": f"{spec.field}={token}"})
+
+    async def refresh(self, session: Session) -> Session:
+        """Refresh and return the resulting session (the new refresh token, if one came)."""
+        response = await self.refresh_response(session.refresh)
+        if not response.is_success:
+            raise PreconditionFailed(
+                f"refresh with a fresh refresh token failed: {describe(response)}"
+            )
+        access, refresh = self.tokens_from(response, at_login=False)
+        return Session(access=access, refresh=refresh or session.refresh, response=response)
+
+    async def protected(self, token: str | None, path: str | None = None) -> httpx.Response:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        return await self.request("GET", path or self.profile.protected_paths[0], headers=headers)
+
+    async def logout(self, session: Session) -> list[httpx.Response]:
+        if not self.profile.logout:
+            raise Skipped("the profile declares no logout")
+        return [await self._logout_step(step, session) for step in self.profile.logout]
+
+    async def _logout_step(self, step: LogoutRequest, session: Session) -> httpx.Response:
+        headers: dict[str, str] = {}
+        bearer = {"access": session.access, "refresh": session.refresh, "none": ""}[step.bearer]
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        if step.refresh == "json":
+            return await self.request(
+                step.method, step.path, headers=headers, json={step.field: session.refresh}
+            )
+        if step.refresh == "form":
+            return await self.request(
+                step.method, step.path, headers=headers, data={step.field: session.refresh}
+            )
+        if step.refresh == "cookie":
+            headers["Cookie"] = f"{step.field}={session.refresh}"
+        return await self.request(step.method, step.path, headers=headers)
+
+    async def logged_out(self, session: Session) -> list[httpx.Response]:
+        """Log out and insist that every step succeeded (a precondition for revocation cases)."""
+        responses = await self.logout(session)
+        for step, response in zip(self.profile.logout, responses, strict=True):
+            if not response.is_success:
+                raise CaseFailure(
+                    f"logout {step.method} {step.path}: accepted (2xx)", describe(response)
+                )
+        return responses
+
+    # --- time -----------------------------------------------------------------------------
+
+    async def now(self) -> float:
+        return await self.clock.now(self.exchanges)
+
+    async def advance(self, seconds: float) -> None:
+        await self.clock.advance(seconds, self.exchanges)
+
+    # --- hooks ----------------------------------------------------------------------------
+
+    async def run_hook(self, hook: Hook | None, name: str) -> None:
+        if hook is None:
+            raise Skipped(f"the profile declares no [{name}] hook")
+        username = self.profile.credentials.username
+        if hook.request:
+            path = hook.request_path.replace("{username}", username)
+            response = await self.request(hook.request_method, path)
+            if not response.is_success:
+                raise PreconditionFailed(
+                    f"[{name}] {hook.request_method} {path}: {describe(response)}"
+                )
+            return
+        command = hook.command.replace("{username}", username)
+        process = await asyncio.create_subprocess_shell(
+            command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), self.target.timeout * 4)
+        except TimeoutError:
+            process.kill()
+            raise PreconditionFailed(f"[{name}] command did not finish: {command}") from None
+        if process.returncode != 0:
+            tail = output.decode(errors="replace")[-300:]
+            raise PreconditionFailed(f"[{name}] command exited {process.returncode}: {tail}")
+
+    async def disable_user(self) -> None:
+        await self.run_hook(self.profile.disable_user, "disable_user")
+
+    async def enable_user(self) -> None:
+        await self.run_hook(self.profile.enable_user, "enable_user")
+
+    async def restart(self) -> None:
+        await self.target.restart()
+
+    # --- verifiers, with the profile's statuses -------------------------------------------
+
+    def note(self, message: str | None) -> None:
+        if message:
+            self.notes.append(message)
+
+    def expect_rejected(self, response: httpx.Response, what: str) -> None:
+        """A protected resource refused a token."""
+        rejection = self.profile.rejection
+        self.note(verify_rejected(response, rejection.statuses, rejection.tolerated, what))
+
+    def expect_refresh_rejected(self, response: httpx.Response, what: str) -> None:
+        rejection = self.profile.rejection
+        self.note(verify_rejected(response, rejection.refresh, rejection.tolerated, what))
+
+    def expect_login_rejected(self, response: httpx.Response, what: str) -> None:
+        rejection = self.profile.rejection
+        self.note(verify_rejected(response, rejection.login, rejection.tolerated, what))
+
+    def expect_bad_request(self, response: httpx.Response, what: str) -> None:
+        """A malformed request: any 4xx will do, a 2xx or a 5xx will not."""
+        verify_no_crash(response, what)
+        if not 400 <= response.status_code < 500:
+            raise CaseFailure(f"{what}: refused with a 4xx", describe(response))
+
+    def expect_accepted(self, response: httpx.Response, what: str) -> None:
+        verify_success(response, what)
+
+    def expect_no_crash(self, response: httpx.Response, what: str) -> None:
+        verify_no_crash(response, what)
+
+    async def control_accepted(self, token: str, what: str, *, refresh: bool = False) -> None:
+        """A forged token that should be accepted is: proof that the profile's key is right.
+        If it is refused, the forged attack that follows could not tell us anything."""
+        response = await (self.refresh_response(token) if refresh else self.protected(token))
+        if not response.is_success:
+            raise HarnessError(
+                f"control: {what} was refused ({describe(response)}); the profile's [signing] "
+                "key or algorithm does not match the target's, so forged tokens prove nothing"
+            )
+
+    async def forged_access_control(self, session: Session) -> None:
+        """Re-sign the access token with a 1 s shorter life; the target must accept it."""
+        claims = session.claims()
+        exp = claims.get("exp")
+        changes = {"exp": exp - 1} if isinstance(exp, int) else {}
+        await self.control_accepted(
+            self.forger.resign(session.access, changes=changes),
+            "a re-signed copy of the access token",
+        )
+
+    def require(self, condition: bool, reason: str) -> None:
+        if not condition:
+            raise Skipped(reason)
+
+    @property
+    def claim(self) -> Any:
+        return self.profile.claims

@@ -1,0 +1,174 @@
+"""The token forger: re-signs real tokens with changed claims, and builds broken ones on purpose.
+
+Forging starts from a token the target issued (a template), so claims the profile does not know
+about (`jti`, `sid`, `iss`, ...) are carried over; only the claims a case changes differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from conformance.outcomes import HarnessError, Skipped
+from conformance.profile import Signing
+
+__all__ = ["DROP", "Forger", "b64url", "decode_unverified", "split_token"]
+
+
+class _Drop:
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+# A claim set to DROP is removed from the forged token.
+DROP: Any = _Drop()
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def split_token(token: str) -> tuple[str, str, str]:
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise HarnessError(
+            f"the target issued a token that is not a JWS compact JWT: {token[:40]!r}"
+        )
+    return parts[0], parts[1], parts[2]
+
+
+def _b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims of a token the target issued, without checking the signature."""
+    header_part, payload_part, _ = split_token(token)
+    try:
+        header = json.loads(_b64decode(header_part))
+        claims = json.loads(_b64decode(payload_part))
+    except ValueError:
+        raise HarnessError(
+            f"the target issued a token whose parts are not JSON: {token[:40]!r}"
+        ) from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise HarnessError("the target issued a token whose header or claims are not JSON objects")
+    return header, claims
+
+
+class Forger:
+    """Signs tokens the way the target does, with the profile's key and algorithm."""
+
+    def __init__(self, signing: Signing) -> None:
+        self.signing = signing
+        self._attacker_key: rsa.RSAPrivateKey | None = None
+
+    @property
+    def key(self) -> str:
+        if not self.signing.can_forge:
+            raise Skipped("the profile gives no signing key, so tokens cannot be forged")
+        return self.signing.secret if self.signing.symmetric else self.signing.private_key
+
+    def resign(
+        self,
+        template: str,
+        *,
+        changes: dict[str, Any] | None = None,
+        header_changes: dict[str, Any] | None = None,
+    ) -> str:
+        """The template's claims with `changes` applied (DROP removes), signed with the key."""
+        header, claims = decode_unverified(template)
+        for name, value in (changes or {}).items():
+            if value is DROP:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        for name, value in (header_changes or {}).items():
+            if value is DROP:
+                header.pop(name, None)
+            else:
+                header[name] = value
+        header.pop("alg", None)
+        return self.sign_bytes(json.dumps(claims).encode(), headers=header)
+
+    def sign_bytes(
+        self,
+        payload: bytes,
+        *,
+        headers: dict[str, Any] | None = None,
+        algorithm: str | None = None,
+        key: Any = None,
+    ) -> str:
+        """Sign arbitrary payload bytes (not necessarily a JSON object)."""
+        extra = {name: value for name, value in (headers or {}).items() if name != "alg"}
+        try:
+            with warnings.catch_warnings():
+                # Sibling algorithms (HS512 with an HS256-sized key) are the point, not a mistake.
+                warnings.simplefilter("ignore")
+                return jwt.api_jws.encode(
+                    payload,
+                    self.key if key is None else key,
+                    algorithm=algorithm or self.signing.algorithm,
+                    headers=extra or None,
+                )
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
+            raise HarnessError(f"cannot sign with the profile's key: {exc}") from None
+
+    def sign_segments(
+        self, header: bytes, payload: bytes, *, algorithm: str | None = None, key: Any = None
+    ) -> str:
+        """Sign raw header and payload bytes, which need not be JSON at all."""
+        name = algorithm or self.signing.algorithm
+        try:
+            signer = jwt.get_algorithm_by_name(name)
+            prepared = signer.prepare_key(self.key if key is None else key)
+            signing_input = f"{b64url(header)}.{b64url(payload)}"
+            signature = signer.sign(signing_input.encode("ascii"), prepared)
+        except (ValueError, TypeError, NotImplementedError, jwt.PyJWTError) as exc:
+            raise HarnessError(f"cannot sign with the profile's key: {exc}") from None
+        return f"{signing_input}.{b64url(signature)}"
+
+    def with_wrong_key(self, template: str) -> str:
+        """The template's claims signed with a key the target cannot know."""
+        _, claims = decode_unverified(template)
+        payload = json.dumps(claims).encode()
+        algorithm = self.signing.algorithm
+        if self.signing.symmetric:
+            return self.sign_bytes(payload, key="not-the-target-key-" + "x" * 48)
+        if algorithm.startswith(("RS", "PS")):
+            return self.sign_bytes(payload, key=self.attacker_private_pem())
+        curves = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
+        other: Any = (
+            ec.generate_private_key(curves[algorithm])
+            if algorithm in curves
+            else ed25519.Ed25519PrivateKey.generate()
+        )
+        return self.sign_bytes(payload, key=other)
+
+    def attacker_key(self) -> rsa.RSAPrivateKey:
+        if self._attacker_key is None:
+            self._attacker_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return self._attacker_key
+
+    def attacker_private_pem(self) -> bytes:
+        return self.attacker_key().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def attacker_public_jwk(self) -> dict[str, Any]:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.attacker_key().public_key()))
+        return dict(jwk)
+
+
+def unsigned(header: dict[str, Any], claims: dict[str, Any] | bytes) -> str:
+    """A token with an empty signature, for the `alg: none` family."""
+    payload = claims if isinstance(claims, bytes) else json.dumps(claims).encode()
+    return f"{b64url(json.dumps(header).encode())}.{b64url(payload)}."

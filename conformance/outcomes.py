@@ -1,0 +1,55 @@
+"""Verdicts, requirement levels and the typed exceptions that cases and verifiers raise."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "CaseFailure",
+    "HarnessError",
+    "Level",
+    "Outcome",
+    "PreconditionFailed",
+    "Skipped",
+    "TargetError",
+]
+
+
+class Level(StrEnum):
+    """How binding a requirement is: a broken MUST fails, a broken SHOULD is NON-STRICT."""
+
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+
+
+class Outcome(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NON_STRICT = "NON-STRICT"
+    SKIP = "SKIP"
+    ERROR = "ERROR"
+
+
+class CaseFailure(Exception):
+    """The target broke the case's requirement; `expected` and `actual` say how."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"expected {expected}; got {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class Skipped(Exception):
+    """The case does not apply to this target; the message is the reason."""
+
+
+class HarnessError(Exception):
+    """The suite could not decide (a bad profile fact, an unexpected answer to a setup step)."""
+
+
+class PreconditionFailed(HarnessError):
+    """A setup step (login, hook, restart) did not work, so the case's own check never ran."""
+
+
+class TargetError(HarnessError):
+    """The target did not answer: connection refused or reset, or no answer in time."""

@@ -1,0 +1,676 @@
+"""Target profiles: one TOML file describes how to talk to a dual-token server and what it promises.
+
+Every key is checked: an unknown key or a bad value raises `ProfileError` with a message that names
+the section and the key, e.g. `profile error: [refresh] transport: expected one of json, form,
+bearer, cookie, got 'xml'`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast
+
+__all__ = [
+    "Capabilities",
+    "Claims",
+    "Credentials",
+    "Hook",
+    "LoginSpec",
+    "LogoutRequest",
+    "Profile",
+    "ProfileError",
+    "RateLimitSpec",
+    "RefreshSpec",
+    "RejectionSpec",
+    "RestartSpec",
+    "Signing",
+    "TargetSpec",
+    "TimeSpec",
+    "default_profile_path",
+    "load_profile",
+    "parse_profile",
+]
+
+Encoding = Literal["json", "form"]
+Transport = Literal["json", "form", "bearer", "cookie"]
+TimeMode = Literal["freeze", "clock", "forge", "wait"]
+BearerToken = Literal["access", "refresh", "none"]
+RefreshCarrier = Literal["json", "form", "cookie", "none"]
+
+ENCODINGS: tuple[Encoding, ...] = ("json", "form")
+TRANSPORTS: tuple[Transport, ...] = ("json", "form", "bearer", "cookie")
+TIME_MODES: tuple[TimeMode, ...] = ("freeze", "clock", "forge", "wait")
+BEARER_TOKENS: tuple[BearerToken, ...] = ("access", "refresh", "none")
+REFRESH_CARRIERS: tuple[RefreshCarrier, ...] = ("json", "form", "cookie", "none")
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+ASYMMETRIC_ALGORITHMS = (
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+)  # fmt: skip
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+class ProfileError(ValueError):
+    """The profile cannot be used; the message names the file section and key."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Where the target is: a base URL, or an ASGI app imported in-process."""
+
+    name: str = "target"
+    base_url: str = ""
+    app: str = ""
+    app_factory: bool = False
+    app_options: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = 5.0
+    health_path: str = ""
+
+    @property
+    def in_process(self) -> bool:
+        return bool(self.app) and not self.base_url
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class LoginSpec:
+    path: str = "/login"
+    encoding: Encoding = "json"
+    username_field: str = "username"
+    password_field: str = "password"
+    access_token_field: str = "access_token"
+    refresh_token_field: str = "refresh_token"
+    expires_in_field: str = ""
+    token_type_field: str = ""
+
+
+@dataclass(frozen=True)
+class RefreshSpec:
+    path: str = "/refresh"
+    transport: Transport = "json"
+    # The body field (json/form transport) or the cookie name (cookie transport).
+    field: str = "refresh_token"
+    access_token_field: str = "access_token"
+    refresh_token_field: str = "refresh_token"
+    expires_in_field: str = ""
+    returns_new_refresh: bool = False
+    rotation_grace: int = 0
+
+
+@dataclass(frozen=True)
+class LogoutRequest:
+    """One request of the logout sequence, and which tokens it carries."""
+
+    method: str = "POST"
+    path: str = "/logout"
+    bearer: BearerToken = "access"
+    refresh: RefreshCarrier = "none"
+    field: str = "refresh_token"
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What the suite needs to forge tokens the target would accept."""
+
+    algorithm: str = "HS256"
+    secret: str = ""
+    private_key: str = ""
+    public_key: str = ""
+
+    @property
+    def symmetric(self) -> bool:
+        return self.algorithm in HMAC_ALGORITHMS
+
+    @property
+    def can_forge(self) -> bool:
+        return bool(self.secret) if self.symmetric else bool(self.private_key)
+
+
+@dataclass(frozen=True)
+class Claims:
+    subject: str = "sub"
+    type: str = "type"
+    access_type: str = "access"
+    refresh_type: str = "refresh"
+    required: tuple[str, ...] = ()
+    issuer: str = ""
+    audience: str = ""
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    access: int = 900
+    refresh: int = 604_800
+    leeway: int = 0
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    mode: TimeMode = "forge"
+    clock_path: str = "/__test__/clock"
+    # wait mode: the longest real sleep one case may take, in seconds.
+    max_wait: float = 5.0
+
+
+@dataclass(frozen=True)
+class RejectionSpec:
+    """Statuses that count as a correct rejection; `tolerated` ones are NON-STRICT."""
+
+    statuses: tuple[int, ...] = (401,)
+    tolerated: tuple[int, ...] = ()
+    refresh: tuple[int, ...] = (401,)
+    login: tuple[int, ...] = (401,)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    rotation: bool = False
+    reuse_detection: bool = False
+    logout_revokes_access: bool = False
+    rate_limit: bool = False
+    persistence: bool = False
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class RateLimitSpec:
+    # At most `limit` refreshes from one client within `window` seconds; more get 429.
+    limit: int = 0
+    window: float = 60.0
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A shell command, or one request written as `METHOD /path` ({username} is substituted)."""
+
+    command: str = ""
+    request: str = ""
+
+    @property
+    def request_method(self) -> str:
+        return self.request.split(" ", 1)[0]
+
+    @property
+    def request_path(self) -> str:
+        return self.request.split(" ", 1)[1].strip()
+
+
+@dataclass(frozen=True)
+class RestartSpec:
+    """How to restart the target; in-process factory targets are rebuilt instead."""
+
+    command: str = ""
+    ready_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    target: TargetSpec
+    credentials: Credentials
+    login: LoginSpec
+    refresh: RefreshSpec
+    logout: tuple[LogoutRequest, ...]
+    protected_paths: tuple[str, ...]
+    public_paths: tuple[str, ...]
+    signing: Signing
+    claims: Claims
+    lifetimes: Lifetimes
+    time: TimeSpec
+    rejection: RejectionSpec
+    capabilities: Capabilities
+    rate_limit: RateLimitSpec
+    disable_user: Hook | None = None
+    enable_user: Hook | None = None
+    restart: RestartSpec | None = None
+    source: str = "<string>"
+
+    @property
+    def cookie_transport(self) -> bool:
+        return self.refresh.transport == "cookie"
+
+    @property
+    def can_restart(self) -> bool:
+        if self.restart is not None and self.restart.command:
+            return True
+        return self.target.in_process and self.target.app_factory
+
+    def with_base_url(self, base_url: str) -> Profile:
+        """The same profile pointed at a running server instead of an in-process app."""
+        return replace(self, target=replace(self.target, base_url=base_url.rstrip("/")))
+
+
+class _Table:
+    """Reads one TOML table, checking types and remembering which keys were used."""
+
+    def __init__(self, data: object, name: str) -> None:
+        if not isinstance(data, dict):
+            raise ProfileError(f"profile error: [{name}]: expected a table, got {_show(data)}")
+        self.data: dict[str, object] = data
+        self.name = name
+        self.used: set[str] = set()
+
+    def _fail(self, key: str, message: str) -> ProfileError:
+        return ProfileError(f"profile error: [{self.name}] {key}: {message}")
+
+    def _get(self, key: str) -> object:
+        self.used.add(key)
+        return self.data.get(key)
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def text(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str:
+        value = self._get(key)
+        if value is None:
+            if default is None:
+                raise self._fail(key, "required")
+            return default
+        if not isinstance(value, str):
+            raise self._fail(key, f"expected a string, got {_show(value)}")
+        if choices and value not in choices:
+            raise self._fail(key, f"expected one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def path(self, key: str, default: str | None = None) -> str:
+        value = self.text(key, default)
+        if value and not value.startswith("/"):
+            raise self._fail(key, f"expected a path starting with '/', got {value!r}")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self._fail(key, f"expected true or false, got {_show(value)}")
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float = 0.0) -> float:
+        value = self._get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(key, f"expected a number, got {_show(value)}")
+        if value < minimum:
+            raise self._fail(key, f"expected a number >= {minimum:g}, got {value!r}")
+        return float(value)
+
+    def integer(self, key: str, default: int, *, minimum: int = 0) -> int:
+        value = self._get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, f"expected an integer, got {_show(value)}")
+        if value < minimum:
+            raise self._fail(key, f"expected an integer >= {minimum}, got {value!r}")
+        return value
+
+    def statuses(self, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        value = self._get(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) and 400 <= item <= 499
+            for item in value
+        ):
+            raise self._fail(key, f"expected a list of 4xx statuses, got {_show(value)}")
+        return tuple(cast(list[int], value))
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self._get(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self._fail(key, f"expected a list of strings, got {_show(value)}")
+        return tuple(cast(list[str], value))
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self._get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self._fail(key, f"expected a table, got {_show(value)}")
+        return value
+
+    def table(self, key: str) -> _Table:
+        value = self._get(key)
+        return _Table({} if value is None else value, f"{self.name}.{key}" if self.name else key)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            known = ", ".join(sorted(self.used))
+            raise self._fail(unknown[0], f"unknown key (known keys: {known})")
+
+
+def _show(value: object) -> str:
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+    return f"{kind} {value!r}" if not isinstance(value, dict) else kind
+
+
+def _section(root: _Table, name: str) -> _Table:
+    value = root._get(name)
+    return _Table({} if value is None else value, name)
+
+
+def _hook(root: _Table, name: str) -> Hook | None:
+    if not root.has(name):
+        root._get(name)
+        return None
+    table = _section(root, name)
+    hook = Hook(command=table.text("command", ""), request=table.text("request", ""))
+    table.done()
+    if bool(hook.command) == bool(hook.request):
+        raise ProfileError(f"profile error: [{name}]: give exactly one of command or request")
+    if hook.request:
+        parts = hook.request.split(" ", 1)
+        if len(parts) != 2 or parts[0] not in HTTP_METHODS or not parts[1].strip().startswith("/"):
+            raise ProfileError(
+                f"profile error: [{name}] request: expected 'METHOD /path', got {hook.request!r}"
+            )
+    return hook
+
+
+def _read_key_file(table: _Table, key: str, base_dir: Path) -> str:
+    name = table.text(key, "")
+    if not name:
+        return ""
+    path = Path(name) if Path(name).is_absolute() else base_dir / name
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise ProfileError(
+            f"profile error: [signing] {key}: cannot read {path}: {exc.strerror}"
+        ) from None
+
+
+def parse_profile(
+    data: Mapping[str, object], *, source: str = "<string>", base_dir: Path | None = None
+) -> Profile:
+    """Build a checked Profile from parsed TOML; relative key files resolve against base_dir."""
+    base = base_dir or Path.cwd()
+    root = _Table(dict(data), "")
+
+    target_table = _section(root, "target")
+    target = TargetSpec(
+        name=target_table.text("name", "target"),
+        base_url=target_table.text("base_url", "").rstrip("/"),
+        app=target_table.text("app", ""),
+        app_factory=target_table.flag("app_factory", False),
+        app_options=target_table.mapping("app_options"),
+        timeout=target_table.number("timeout", 5.0, minimum=0.1),
+        health_path=target_table.path("health_path", ""),
+    )
+    target_table.done()
+    if not target.base_url and not target.app:
+        raise ProfileError("profile error: [target]: give base_url or app (module:attr)")
+    if target.base_url and not target.base_url.startswith(("http://", "https://")):
+        raise ProfileError(
+            f"profile error: [target] base_url: expected an http:// or https:// URL, "
+            f"got {target.base_url!r}"
+        )
+    if target.app and ":" not in target.app:
+        raise ProfileError(
+            f"profile error: [target] app: expected 'module:attr', got {target.app!r}"
+        )
+
+    cred_table = _section(root, "credentials")
+    credentials = Credentials(cred_table.text("username"), cred_table.text("password"))
+    cred_table.done()
+
+    login_table = _section(root, "login")
+    login = LoginSpec(
+        path=login_table.path("path", "/login"),
+        encoding=cast(Encoding, login_table.text("encoding", "json", choices=ENCODINGS)),
+        username_field=login_table.text("username_field", "username"),
+        password_field=login_table.text("password_field", "password"),
+        access_token_field=login_table.text("access_token_field", "access_token"),
+        refresh_token_field=login_table.text("refresh_token_field", "refresh_token"),
+        expires_in_field=login_table.text("expires_in_field", ""),
+        token_type_field=login_table.text("token_type_field", ""),
+    )
+    login_table.done()
+
+    refresh_table = _section(root, "refresh")
+    refresh = RefreshSpec(
+        path=refresh_table.path("path", "/refresh"),
+        transport=cast(Transport, refresh_table.text("transport", "json", choices=TRANSPORTS)),
+        field=refresh_table.text("field", "refresh_token"),
+        access_token_field=refresh_table.text("access_token_field", login.access_token_field),
+        refresh_token_field=refresh_table.text("refresh_token_field", login.refresh_token_field),
+        expires_in_field=refresh_table.text("expires_in_field", login.expires_in_field),
+        returns_new_refresh=refresh_table.flag("returns_new_refresh", False),
+        rotation_grace=refresh_table.integer("rotation_grace", 0),
+    )
+    refresh_table.done()
+
+    logout = _parse_logout(root)
+
+    paths_table = _section(root, "paths")
+    protected = paths_table.strings("protected")
+    public = paths_table.strings("public")
+    paths_table.done()
+    if not protected:
+        raise ProfileError("profile error: [paths] protected: give at least one protected path")
+    for key, paths in (("protected", protected), ("public", public)):
+        for path in paths:
+            if not path.startswith("/"):
+                raise ProfileError(
+                    f"profile error: [paths] {key}: expected paths starting with '/', got {path!r}"
+                )
+
+    signing = _parse_signing(root, base)
+
+    claims_table = _section(root, "claims")
+    claims = Claims(
+        subject=claims_table.text("subject", "sub"),
+        type=claims_table.text("type", "type"),
+        access_type=claims_table.text("access_type", "access"),
+        refresh_type=claims_table.text("refresh_type", "refresh"),
+        required=claims_table.strings("required"),
+        issuer=claims_table.text("issuer", ""),
+        audience=claims_table.text("audience", ""),
+    )
+    claims_table.done()
+    if claims.access_type == claims.refresh_type:
+        raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
+
+    lifetime_table = _section(root, "lifetimes")
+    lifetimes = Lifetimes(
+        access=lifetime_table.integer("access", 900, minimum=1),
+        refresh=lifetime_table.integer("refresh", 604_800, minimum=1),
+        leeway=lifetime_table.integer("leeway", 0),
+    )
+    lifetime_table.done()
+
+    time_table = _section(root, "time")
+    time = TimeSpec(
+        mode=cast(TimeMode, time_table.text("mode", "forge", choices=TIME_MODES)),
+        clock_path=time_table.path("clock_path", "/__test__/clock"),
+        max_wait=time_table.number("max_wait", 5.0),
+    )
+    time_table.done()
+    if time.mode == "freeze" and not target.in_process:
+        raise ProfileError(
+            "profile error: [time] mode: 'freeze' needs an in-process target ([target] app "
+            "without base_url); use 'clock', 'forge' or 'wait' for a server over HTTP"
+        )
+
+    rejection_table = _section(root, "rejection")
+    statuses = rejection_table.statuses("statuses", (401,))
+    rejection = RejectionSpec(
+        statuses=statuses,
+        tolerated=rejection_table.statuses("tolerated", ()),
+        refresh=rejection_table.statuses("refresh", statuses),
+        login=rejection_table.statuses("login", statuses),
+    )
+    rejection_table.done()
+    if not rejection.statuses:
+        raise ProfileError("profile error: [rejection] statuses: give at least one status")
+
+    caps_table = _section(root, "capabilities")
+    capabilities = Capabilities(
+        rotation=caps_table.flag("rotation", False),
+        reuse_detection=caps_table.flag("reuse_detection", False),
+        logout_revokes_access=caps_table.flag("logout_revokes_access", False),
+        rate_limit=caps_table.flag("rate_limit", False),
+        persistence=caps_table.flag("persistence", False),
+        workers=caps_table.integer("workers", 1, minimum=1),
+    )
+    caps_table.done()
+    if capabilities.rotation and not refresh.returns_new_refresh:
+        raise ProfileError(
+            "profile error: [capabilities] rotation: needs [refresh] returns_new_refresh = true"
+        )
+    if capabilities.reuse_detection and not capabilities.rotation:
+        raise ProfileError("profile error: [capabilities] reuse_detection: needs rotation = true")
+
+    rate_table = _section(root, "rate_limit")
+    rate_limit = RateLimitSpec(
+        limit=rate_table.integer("limit", 0),
+        window=rate_table.number("window", 60.0, minimum=0.001),
+    )
+    rate_table.done()
+    if capabilities.rate_limit and rate_limit.limit < 1:
+        raise ProfileError(
+            "profile error: [rate_limit] limit: capabilities.rate_limit needs a limit >= 1"
+        )
+
+    disable_user = _hook(root, "disable_user")
+    enable_user = _hook(root, "enable_user")
+    if (disable_user is None) != (enable_user is None):
+        raise ProfileError("profile error: [disable_user]: give both disable_user and enable_user")
+
+    restart: RestartSpec | None = None
+    if root.has("restart"):
+        restart_table = _section(root, "restart")
+        restart = RestartSpec(
+            command=restart_table.text("command"),
+            ready_timeout=restart_table.number("ready_timeout", 20.0, minimum=0.1),
+        )
+        restart_table.done()
+    else:
+        root._get("restart")
+    if (
+        capabilities.persistence
+        and restart is None
+        and not (target.in_process and target.app_factory)
+    ):
+        raise ProfileError(
+            "profile error: [capabilities] persistence: needs a [restart] command "
+            "(or an in-process app factory, which is rebuilt)"
+        )
+
+    root.done()
+    return Profile(
+        target=target,
+        credentials=credentials,
+        login=login,
+        refresh=refresh,
+        logout=logout,
+        protected_paths=protected,
+        public_paths=public,
+        signing=signing,
+        claims=claims,
+        lifetimes=lifetimes,
+        time=time,
+        rejection=rejection,
+        capabilities=capabilities,
+        rate_limit=rate_limit,
+        disable_user=disable_user,
+        enable_user=enable_user,
+        restart=restart,
+        source=source,
+    )
+
+
+def _parse_logout(root: _Table) -> tuple[LogoutRequest, ...]:
+    raw = root._get("logout")
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    requests: list[LogoutRequest] = []
+    for index, item in enumerate(items):
+        table = _Table(item, f"logout.{index}" if isinstance(raw, list) else "logout")
+        requests.append(
+            LogoutRequest(
+                method=table.text("method", "POST", choices=HTTP_METHODS),
+                path=table.path("path", "/logout"),
+                bearer=cast(BearerToken, table.text("bearer", "access", choices=BEARER_TOKENS)),
+                refresh=cast(
+                    RefreshCarrier, table.text("refresh", "none", choices=REFRESH_CARRIERS)
+                ),
+                field=table.text("field", "refresh_token"),
+            )
+        )
+        table.done()
+    return tuple(requests)
+
+
+def _parse_signing(root: _Table, base: Path) -> Signing:
+    table = _section(root, "signing")
+    algorithm = table.text("algorithm", "HS256", choices=HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS)
+    secret = table.text("secret", "")
+    secret_env = table.text("secret_env", "")
+    if secret and secret_env:
+        raise ProfileError(
+            "profile error: [signing] secret_env: give secret or secret_env, not both"
+        )
+    if secret_env:
+        secret = os.environ.get(secret_env, "")
+        if not secret:
+            raise ProfileError(
+                f"profile error: [signing] secret_env: environment variable {secret_env} is not set"
+            )
+    signing = Signing(
+        algorithm=algorithm,
+        secret=secret,
+        private_key=_read_key_file(table, "private_key_file", base),
+        public_key=_read_key_file(table, "public_key_file", base),
+    )
+    table.done()
+    if signing.symmetric and (signing.private_key or signing.public_key):
+        raise ProfileError(
+            f"profile error: [signing] private_key_file: {algorithm} is an HMAC algorithm; "
+            "give secret or secret_env"
+        )
+    if not signing.symmetric and signing.secret:
+        raise ProfileError(
+            f"profile error: [signing] secret: {algorithm} is asymmetric; give private_key_file"
+        )
+    return signing
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and check a profile file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"profile error: cannot read {file}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile error: {file} is not valid TOML: {exc}") from None
+    return parse_profile(data, source=str(file), base_dir=file.parent)
+
+
+def default_profile_path() -> Path:
+    """The packaged profile of the embedded reference server."""
+    return Path(str(resources.files("conformance") / "profiles" / "reference.toml"))

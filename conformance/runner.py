@@ -1,0 +1,200 @@
+"""Runs a selection of the catalogue against one target and collects a verdict per case."""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from conformance.catalogue import CATALOGUE
+from conformance.catalogue.case import Case, skip_reason
+from conformance.context import CaseContext
+from conformance.exchange import Exchange
+from conformance.forge import Forger
+from conformance.outcomes import (
+    CaseFailure,
+    HarnessError,
+    Level,
+    Outcome,
+    Skipped,
+    TargetError,
+)
+from conformance.profile import Profile
+from conformance.target import AppFactory, ASGIApp, Target
+from conformance.timecontrol import TimeControl, make_time_control
+
+__all__ = [
+    "CaseResult",
+    "SuiteResult",
+    "TargetUnreachable",
+    "run_suite",
+    "run_suite_async",
+    "select_cases",
+]
+
+# The most one case may take; per-request deadlines normally end a stuck case much sooner.
+CASE_DEADLINE = 120.0
+
+
+class TargetUnreachable(HarnessError):
+    """The target did not answer before any case ran (exit status 2, not a list of ERRORs)."""
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    outcome: Outcome
+    detail: str = ""
+    expected: str = ""
+    actual: str = ""
+    exchanges: list[Exchange] = field(default_factory=list)
+    duration_ms: float = 0.0
+    # Listed in the expected-failures file and it did deviate: reported, but does not fail the run.
+    expected_failure: bool = False
+
+    @property
+    def deviated(self) -> bool:
+        return self.outcome in (Outcome.FAIL, Outcome.NON_STRICT, Outcome.ERROR)
+
+    def fails_run(self, strict: bool) -> bool:
+        if self.expected_failure:
+            return False
+        if self.outcome is Outcome.NON_STRICT:
+            return strict
+        return self.outcome in (Outcome.FAIL, Outcome.ERROR)
+
+
+@dataclass
+class SuiteResult:
+    profile: Profile
+    results: list[CaseResult]
+    duration_s: float
+    strict: bool = False
+    # Expected-failures entries whose case ran and no longer deviates.
+    stale_expected: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[Outcome]:
+        return Counter(result.outcome for result in self.results)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.stale_expected) or any(r.fails_run(self.strict) for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def by_id(self) -> dict[str, CaseResult]:
+        return {result.case.id: result for result in self.results}
+
+
+def select_cases(prefixes: Sequence[str] = (), catalogue: Iterable[Case] = CATALOGUE) -> list[Case]:
+    """Cases whose ID starts with one of `prefixes` (case-insensitive); all when none given."""
+    wanted = tuple(prefix.upper() for prefix in prefixes)
+    return [case for case in catalogue if not wanted or case.id.upper().startswith(wanted)]
+
+
+async def _run_case(case: Case, context: CaseContext) -> CaseResult:
+    result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
+    reason = skip_reason(context.profile, case.needs)
+    if reason is not None:
+        result.outcome, result.detail = Outcome.SKIP, reason
+        return result
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        await asyncio.wait_for(case.run(context), CASE_DEADLINE)
+    except Skipped as skip:
+        result.outcome, result.detail = Outcome.SKIP, str(skip)
+    except CaseFailure as failure:
+        result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
+        result.expected, result.actual = failure.expected, failure.actual
+        result.detail = str(failure)
+    except TargetError as exc:
+        result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
+    except HarnessError as exc:
+        result.outcome, result.detail = Outcome.ERROR, str(exc)
+    except TimeoutError:
+        result.outcome = Outcome.ERROR
+        result.detail = f"the case did not finish within {CASE_DEADLINE:g} s"
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        result.outcome = Outcome.ERROR
+        result.detail = (
+            f"harness could not decide: {type(exc).__name__}: {exc} "
+            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        )
+    else:
+        if context.notes:
+            result.outcome = Outcome.NON_STRICT
+            result.detail = "; ".join(context.notes)
+    result.duration_ms = (loop.time() - started) * 1000
+    return result
+
+
+async def _keep_under_rate_limit(profile: Profile, target: Target, clock: TimeControl) -> None:
+    """Move time past the rate-limit window once half the budget is spent, so ordinary cases
+    never meet a 429 the rate-limit family did not ask for."""
+    if not profile.capabilities.rate_limit or not clock.can_advance or clock.mode == "wait":
+        return
+    if target.sent[profile.refresh.path] * 2 >= profile.rate_limit.limit:
+        await clock.advance(profile.rate_limit.window + 1, [])
+        target.sent[profile.refresh.path] = 0
+
+
+async def run_suite_async(
+    profile: Profile,
+    *,
+    cases: Sequence[Case] | None = None,
+    app: ASGIApp | None = None,
+    app_factory: AppFactory | None = None,
+    strict: bool = False,
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> SuiteResult:
+    """Run `cases` (default: the whole catalogue) against the profile's target."""
+    selected = list(CATALOGUE if cases is None else cases)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    forger = Forger(profile.signing)
+    results: list[CaseResult] = []
+    async with Target(profile, app=app, app_factory=app_factory) as target:
+        clock = make_time_control(profile, target)
+        try:
+            await target.request("GET", target.ready_path, [])
+            await clock.start()
+        except TargetError as exc:
+            raise TargetUnreachable(f"target {target.base_url} unreachable: {exc}") from None
+        try:
+            for case in selected:
+                await _keep_under_rate_limit(profile, target, clock)
+                result = await _run_case(case, CaseContext(profile, target, clock, forger))
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+        finally:
+            await clock.stop()
+    return SuiteResult(profile, results, loop.time() - started, strict)
+
+
+def run_suite(
+    profile: Profile,
+    *,
+    cases: Sequence[Case] | None = None,
+    app: ASGIApp | None = None,
+    app_factory: AppFactory | None = None,
+    strict: bool = False,
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> SuiteResult:
+    """Synchronous `run_suite_async`, for scripts and tests outside an event loop."""
+    return asyncio.run(
+        run_suite_async(
+            profile,
+            cases=cases,
+            app=app,
+            app_factory=app_factory,
+            strict=strict,
+            on_result=on_result,
+        )
+    )

@@ -1,0 +1,291 @@
+"""The target client: sends requests over HTTP or to an in-process ASGI app, and records them.
+
+Every request has a deadline (the profile's `timeout`), so a target that hangs yields ERROR in
+bounded time; after a few silent requests in a row the target is taken as gone and the rest fail
+fast instead of each waiting for its own deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import httpx
+
+from conformance.exchange import Exchange
+from conformance.outcomes import HarnessError, PreconditionFailed, TargetError
+from conformance.profile import Profile
+
+__all__ = ["ASGIApp", "AppFactory", "Target", "load_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    Awaitable[None],
+]
+AppFactory = Callable[[], ASGIApp]
+HeaderList = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
+
+IN_PROCESS_URL = "http://testserver"
+# This many requests in a row without an answer and the target is taken as gone.
+GIVE_UP_AFTER = 3
+
+
+def load_app(spec: str, *, factory: bool, options: Mapping[str, Any]) -> ASGIApp:
+    """Import `module:attr`; call it with `options` when it is a factory."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise HarnessError(f"[target] app: cannot import {module_name!r}: {exc}") from None
+    try:
+        found = getattr(module, attr)
+    except AttributeError:
+        raise HarnessError(f"[target] app: module {module_name!r} has no {attr!r}") from None
+    if factory:
+        try:
+            return found(**options)  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise HarnessError(f"[target] app: factory {spec} failed: {exc}") from None
+    if options:
+        raise HarnessError("[target] app_options needs app_factory = true")
+    return found  # type: ignore[no-any-return]
+
+
+class _Lifespan:
+    """Runs an ASGI app's lifespan protocol, which httpx's ASGITransport does not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._incoming: asyncio.Queue[Message] = asyncio.Queue()
+        self._outgoing: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._supported = True
+
+    async def _run(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
+        try:
+            await self._app(scope, self._incoming.get, self._outgoing.put)
+        except Exception:
+            # Apps without lifespan support raise on the unknown scope type; that is allowed.
+            self._supported = False
+        await self._outgoing.put({"type": "lifespan.ended"})
+
+    async def _exchange(self, message: str, timeout: float) -> None:
+        await self._incoming.put({"type": message})
+        try:
+            reply = await asyncio.wait_for(self._outgoing.get(), timeout)
+        except TimeoutError:
+            raise HarnessError(
+                f"in-process app did not finish {message} in {timeout:g} s"
+            ) from None
+        if reply["type"].endswith(".failed"):
+            raise HarnessError(f"in-process app {message} failed: {reply.get('message', '')}")
+
+    async def startup(self, timeout: float) -> None:
+        self._task = asyncio.create_task(self._run())
+        await self._exchange("lifespan.startup", timeout)
+
+    async def shutdown(self, timeout: float) -> None:
+        if self._task is None or self._task.done():
+            return
+        await self._exchange("lifespan.shutdown", timeout)
+        await asyncio.wait_for(self._task, timeout)
+
+
+def _no_cookie_jar() -> CookieJar:
+    # The suite sends cookies explicitly so that it can check their attributes and scope;
+    # a jar that keeps nothing stops httpx from sending them behind its back.
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+class Target:
+    """One target for one run; use as `async with Target(profile) as target:`."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        app: ASGIApp | None = None,
+        app_factory: AppFactory | None = None,
+    ) -> None:
+        self.profile = profile
+        self.timeout = profile.target.timeout
+        self._app = app
+        self._app_factory = app_factory
+        self._lifespan: _Lifespan | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._silent_in_a_row = 0
+        # Requests sent per path, so the runner can keep under a declared rate limit.
+        self.sent: Counter[str] = Counter()
+
+    @property
+    def base_url(self) -> str:
+        return self.profile.target.base_url or IN_PROCESS_URL
+
+    @property
+    def in_process(self) -> bool:
+        return not self.profile.target.base_url
+
+    def _build_app(self) -> ASGIApp:
+        if self._app_factory is not None:
+            return self._app_factory()
+        spec = self.profile.target
+        return load_app(spec.app, factory=spec.app_factory, options=spec.app_options)
+
+    async def _open(self) -> None:
+        timeout = httpx.Timeout(self.timeout)
+        if self.in_process:
+            if self._app is None:
+                self._app = self._build_app()
+            self._lifespan = _Lifespan(self._app)
+            await self._lifespan.startup(self.timeout)
+            transport: httpx.AsyncBaseTransport = httpx.ASGITransport(
+                app=self._app, raise_app_exceptions=False
+            )
+        else:
+            transport = httpx.AsyncHTTPTransport(retries=0)
+        self._client = httpx.AsyncClient(
+            transport=transport, base_url=self.base_url, timeout=timeout, cookies=_no_cookie_jar()
+        )
+
+    async def _close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._lifespan is not None:
+            await self._lifespan.shutdown(self.timeout)
+            self._lifespan = None
+
+    async def __aenter__(self) -> Target:
+        await self._open()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        record: list[Exchange],
+        *,
+        headers: HeaderList | Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send one request; record it; raise TargetError when no answer comes in time."""
+        if self._client is None:
+            raise HarnessError("the target is not open")
+        request = self._client.build_request(
+            method, path, headers=headers, json=json, data=data, content=content
+        )
+        exchange = Exchange(
+            method=method,
+            url=str(request.url),
+            request_headers=[
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in request.headers.raw
+            ],
+            request_body=request.content,
+        )
+        record.append(exchange)
+        self.sent[path] += 1
+        if self._silent_in_a_row >= GIVE_UP_AFTER:
+            exchange.error = "not sent: the target stopped answering earlier in the run"
+            raise TargetError(exchange.error)
+        deadline = timeout if timeout is not None else self.timeout
+        # The loop's clock stays real under freezegun (real_asyncio=True); time.* may be frozen.
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            # wait_for bounds in-process apps too, where httpx's own timeouts never fire.
+            response = await asyncio.wait_for(self._send(request), deadline + 0.5)
+        except (TimeoutError, httpx.TimeoutException):
+            self._silent_in_a_row += 1
+            exchange.error = f"no answer within {deadline:g} s"
+            raise TargetError(f"{method} {path}: {exchange.error}") from None
+        except httpx.TransportError as exc:
+            self._silent_in_a_row += 1
+            exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise TargetError(f"{method} {path}: {exchange.error}") from None
+        finally:
+            exchange.elapsed_ms = (loop.time() - started) * 1000
+        self._silent_in_a_row = 0
+        exchange.status = response.status_code
+        exchange.response_headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in response.headers.raw
+        ]
+        exchange.response_body = response.content
+        return response
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        assert self._client is not None
+        response = await self._client.send(request)
+        await response.aread()
+        return response
+
+    async def restart(self) -> None:
+        """Restart the target: run the profile's command, or rebuild an in-process app."""
+        spec = self.profile.restart
+        if spec is not None and spec.command:
+            await self._run_restart_command(spec.command, spec.ready_timeout)
+            return
+        if not self.in_process or (
+            self._app_factory is None and not self.profile.target.app_factory
+        ):
+            raise PreconditionFailed("the target cannot be restarted (no [restart] command)")
+        await self._close()
+        self._app = self._build_app()
+        await self._open()
+
+    async def _run_restart_command(self, command: str, ready_timeout: float) -> None:
+        process = await asyncio.create_subprocess_shell(
+            command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), ready_timeout)
+        except TimeoutError:
+            process.kill()
+            raise PreconditionFailed(
+                f"restart command still running after {ready_timeout:g} s"
+            ) from None
+        if process.returncode != 0:
+            tail = output.decode(errors="replace").strip()[-500:]
+            raise PreconditionFailed(f"restart command exited {process.returncode}: {tail}")
+        await self.wait_until_ready(ready_timeout)
+
+    async def wait_until_ready(self, within: float) -> None:
+        """Poll the health (or first public, or login) path until the target answers."""
+        path = self.ready_path
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            self._silent_in_a_row = 0
+            try:
+                await self.request("GET", path, [], timeout=min(self.timeout, 2.0))
+            except TargetError as exc:
+                if loop.time() > deadline:
+                    raise PreconditionFailed(
+                        f"target not answering {within:g} s after restart: {exc}"
+                    ) from None
+                await asyncio.sleep(0.1)
+            else:
+                return
+
+    @property
+    def ready_path(self) -> str:
+        target = self.profile.target
+        if target.health_path:
+            return target.health_path
+        if self.profile.public_paths:
+            return self.profile.public_paths[0]
+        return self.profile.login.path
