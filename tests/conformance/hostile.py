@@ -72,8 +72,7 @@ async def _stall_after_headers(
     writer.write(
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
     )
-    await writer.drain()
-    await asyncio.sleep(3600)
+    await stopping.wait()
 
 
 async def _reset(
