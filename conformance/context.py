@@ -66,7 +66,7 @@ class CaseContext:
             method, path, self.exchanges, headers=headers, json=json, data=data, content=content
         )
 
-    async def gather(self, *requests: Any) -> list[httpx.Response]:
+    async def gather(self, *requests: Any) -> list[Any]:
         """Run request coroutines at the same time (the concurrency family)."""
         return list(await asyncio.gather(*requests))
 
@@ -295,6 +295,18 @@ class CaseContext:
         await self.control_accepted(
             self.forger.resign(session.access, changes=changes),
             "a re-signed copy of the access token",
+        )
+
+    async def forged_refresh_control(self) -> None:
+        """Show a correctly re-signed refresh token is accepted, on a separate session so that
+        rotation or reuse detection on the attacked session cannot explain its refusal."""
+        other = await self.login()
+        exp = other.claims(other.refresh).get("exp")
+        changes = {"exp": exp - 1} if isinstance(exp, int) else {}
+        await self.control_accepted(
+            self.forger.resign(other.refresh, changes=changes),
+            "a re-signed copy of a refresh token",
+            refresh=True,
         )
 
     def require(self, condition: bool, reason: str) -> None:

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from conformance.catalogue import (
     bearer,
+    concurrency,
+    cookies,
+    cors,
     jwt_claims,
     jwt_signature,
+    lifetimes,
     login,
+    logout,
+    persistence,
+    rate_limit,
+    refresh,
+    robustness,
+    rotation,
+    token_type,
+    users,
 )
 from conformance.catalogue.case import Case, Family
 
@@ -17,6 +29,19 @@ FAMILIES: tuple[Family, ...] = (
     bearer.FAMILY,
     jwt_signature.FAMILY,
     jwt_claims.FAMILY,
+    token_type.FAMILY,
+    refresh.FAMILY,
+    lifetimes.FAMILY,
+    logout.FAMILY,
+    rotation.FAMILY,
+    concurrency.FAMILY,
+    cookies.FAMILY,
+    cors.FAMILY,
+    users.FAMILY,
+    persistence.FAMILY,
+    robustness.FAMILY,
+    # Last: these spend the refresh rate limit.
+    rate_limit.FAMILY,
 )
 
 CATALOGUE: tuple[Case, ...] = tuple(case for family in FAMILIES for case in family.cases)

@@ -1,0 +1,129 @@
+"""CONCURRENCY: simultaneous requests with one token behave as if they came one at a time."""
+
+from __future__ import annotations
+
+from conformance.catalogue.case import Family
+from conformance.context import CaseContext
+from conformance.outcomes import CaseFailure
+
+FAMILY = Family("concurrency", "Concurrency")
+case = FAMILY.case
+
+PARALLEL = 8
+
+
+@case(
+    "CONC-REFRESH-01",
+    "Simultaneous refreshes of one token all succeed (no rotation)",
+    sends=f"{PARALLEL} refreshes of one refresh token at the same time",
+    requirement="Without rotation, concurrent refreshes are independent and each succeeds.",
+    spec="seed design (concurrent requests each trigger a refresh)",
+    needs=("no_rotation",),
+)
+async def parallel_refresh(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    responses = await ctx.gather(*(ctx.refresh_response(session.refresh) for _ in range(PARALLEL)))
+    for index, response in enumerate(responses):
+        ctx.expect_accepted(response, f"concurrent refresh #{index + 1}")
+
+
+@case(
+    "CONC-REFRESH-02",
+    "Simultaneous refreshes of one token leave at most one live successor",
+    sends=f"{PARALLEL} refreshes of one refresh token at the same time, then each distinct "
+    "refresh token they returned",
+    requirement="Rotation stays a chain under concurrency: no two successors of one token both "
+    "keep working.",
+    spec="RFC 9700 §4.14.2",
+    needs=("rotation",),
+)
+async def parallel_rotation(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    responses = await ctx.gather(*(ctx.refresh_response(session.refresh) for _ in range(PARALLEL)))
+    successors: list[str] = []
+    for index, response in enumerate(responses):
+        ctx.expect_no_crash(response, f"concurrent refresh #{index + 1}")
+        if response.is_success:
+            refresh = ctx.tokens_from(response, at_login=False)[1]
+            if refresh and refresh not in successors:
+                successors.append(refresh)
+    live = [token for token in successors if (await ctx.refresh_response(token)).is_success]
+    if len(live) > 1:
+        raise CaseFailure(
+            "at most one working successor", f"{len(live)} distinct successors all refreshed"
+        )
+
+
+@case(
+    "CONC-PROTECTED-01",
+    "Simultaneous requests with one access token all succeed",
+    sends=f"{PARALLEL} GETs on the protected path with one access token at the same time",
+    requirement="Concurrent use of a valid access token is fine.",
+    spec="RFC 6750 §2.1",
+)
+async def parallel_protected(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    responses = await ctx.gather(*(ctx.protected(session.access) for _ in range(PARALLEL)))
+    for index, response in enumerate(responses):
+        ctx.expect_accepted(response, f"concurrent GET #{index + 1}")
+
+
+@case(
+    "CONC-LOGIN-01",
+    "Simultaneous logins each get their own tokens",
+    sends=f"{PARALLEL} logins at the same time",
+    requirement="Concurrent logins all succeed with distinct tokens.",
+    spec="RFC 7519 §4.1.7; seed design",
+)
+async def parallel_login(ctx: CaseContext) -> None:
+    responses = await ctx.gather(*(ctx.login_response() for _ in range(PARALLEL)))
+    tokens: set[str] = set()
+    for index, response in enumerate(responses):
+        ctx.expect_accepted(response, f"concurrent login #{index + 1}")
+        tokens.update(ctx.tokens_from(response, at_login=True))
+    if len(tokens) < 2 * PARALLEL:
+        raise CaseFailure(f"{2 * PARALLEL} distinct tokens", f"{len(tokens)} distinct tokens")
+
+
+@case(
+    "CONC-LOGOUT-01",
+    "Logout racing a refresh still revokes the refresh token",
+    sends="a refresh and the logout of the same session at the same time, then the refresh token",
+    requirement="A refresh in flight cannot resurrect a session being logged out.",
+    spec="RFC 7009 §2.1",
+    needs=("logout",),
+)
+async def logout_race(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    refresh, logouts = await ctx.gather(ctx.refresh_response(session.refresh), ctx.logout(session))
+    ctx.expect_no_crash(refresh, "refresh racing logout")
+    for response in logouts:
+        ctx.expect_no_crash(response, "logout racing refresh")
+    ctx.expect_refresh_rejected(await ctx.refresh_response(session.refresh), "refresh after logout")
+    if refresh.is_success:
+        new_refresh = ctx.tokens_from(refresh, at_login=False)[1]
+        if new_refresh and new_refresh != session.refresh:
+            ctx.expect_refresh_rejected(
+                await ctx.refresh_response(new_refresh), "successor minted during logout"
+            )
+
+
+@case(
+    "CONC-WORKERS-01",
+    "A revocation is seen by every worker",
+    sends="logout, then many requests with the revoked tokens at once (spread over workers)",
+    requirement="All workers share revocations; no worker still accepts a revoked token.",
+    spec="RFC 7009 §2.1",
+    needs=("workers", "logout"),
+)
+async def workers(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    await ctx.logged_out(session)
+    count = 4 * ctx.profile.capabilities.workers
+    refreshes = await ctx.gather(*(ctx.refresh_response(session.refresh) for _ in range(count)))
+    for index, response in enumerate(refreshes):
+        ctx.expect_refresh_rejected(response, f"revoked refresh token, request #{index + 1}")
+    if ctx.profile.capabilities.logout_revokes_access:
+        gets = await ctx.gather(*(ctx.protected(session.access) for _ in range(count)))
+        for index, response in enumerate(gets):
+            ctx.expect_rejected(response, f"revoked access token, request #{index + 1}")

@@ -1,0 +1,165 @@
+"""COOKIE: a refresh token in a cookie is out of reach of scripts and sent only where needed."""
+
+from __future__ import annotations
+
+from conformance.catalogue.case import Family, Level
+from conformance.context import CaseContext
+from conformance.outcomes import CaseFailure
+from conformance.verify import SetCookie, json_body, set_cookies
+
+FAMILY = Family("cookie", "Refresh-token cookie")
+case = FAMILY.case
+
+
+async def login_cookies(ctx: CaseContext) -> list[SetCookie]:
+    response = await ctx.login_response()
+    ctx.expect_accepted(response, "login")
+    cookies = [c for c in set_cookies(response, ctx.profile.refresh.field) if c.value]
+    if not cookies:
+        raise CaseFailure(
+            f"Set-Cookie: {ctx.profile.refresh.field}=<refresh token>",
+            "; ".join(c.raw for c in set_cookies(response)) or "no Set-Cookie",
+        )
+    return cookies
+
+
+def each(cookies: list[SetCookie], attribute: str, wanted: str) -> None:
+    for cookie in cookies:
+        if not cookie.has(attribute):
+            raise CaseFailure(wanted, cookie.raw)
+
+
+@case(
+    "COOKIE-SET-01",
+    "Login sets the refresh cookie, and refresh reads it",
+    sends="a login, then a refresh sending only the cookie",
+    requirement="In cookie mode the refresh token arrives and travels as the declared cookie.",
+    spec="seed design (HttpOnly cookie storage); RFC 6265 §4.1",
+    needs=("cookie",),
+)
+async def cookie_set(ctx: CaseContext) -> None:
+    cookies = await login_cookies(ctx)
+    ctx.expect_accepted(await ctx.refresh_response(cookies[0].value), "refresh with the cookie")
+
+
+@case(
+    "COOKIE-SET-02",
+    "The refresh token is not also in the JSON body",
+    sends="a login",
+    requirement="A token kept from scripts by HttpOnly must not be handed to them in the body.",
+    spec="seed design (HttpOnly cookie); RFC 9700 §4.14",
+    level=Level.SHOULD,
+    needs=("cookie",),
+)
+async def not_in_body(ctx: CaseContext) -> None:
+    response = await ctx.login_response()
+    cookies = [c.value for c in set_cookies(response, ctx.profile.refresh.field) if c.value]
+    body = json_body(response, "login answer")
+    leaked = [name for name, value in body.items() if isinstance(value, str) and value in cookies]
+    if leaked:
+        raise CaseFailure("no refresh token in the body", f"body field(s) {', '.join(leaked)}")
+
+
+@case(
+    "COOKIE-ATTR-01",
+    "The refresh cookie is HttpOnly",
+    sends="a login",
+    requirement="Scripts cannot read the refresh cookie.",
+    spec="seed design (HttpOnly cookie); RFC 6265 §4.1.2.6",
+    needs=("cookie",),
+)
+async def httponly(ctx: CaseContext) -> None:
+    each(await login_cookies(ctx), "httponly", "HttpOnly on every refresh cookie")
+
+
+@case(
+    "COOKIE-ATTR-02",
+    "The refresh cookie is Secure",
+    sends="a login",
+    requirement="The refresh cookie is only sent over HTTPS.",
+    spec="RFC 6265 §4.1.2.5; RFC 9700 §4.14",
+    level=Level.SHOULD,
+    needs=("cookie",),
+)
+async def secure(ctx: CaseContext) -> None:
+    each(await login_cookies(ctx), "secure", "Secure on every refresh cookie")
+
+
+@case(
+    "COOKIE-ATTR-03",
+    "The refresh cookie is SameSite Strict or Lax",
+    sends="a login",
+    requirement="The refresh cookie is not sent on cross-site requests.",
+    spec="RFC 6265bis §4.1.2.7 (SameSite)",
+    level=Level.SHOULD,
+    needs=("cookie",),
+)
+async def samesite(ctx: CaseContext) -> None:
+    for cookie in await login_cookies(ctx):
+        if cookie.get("samesite").lower() not in ("strict", "lax"):
+            raise CaseFailure("SameSite=Strict or SameSite=Lax", cookie.raw)
+
+
+@case(
+    "COOKIE-ATTR-04",
+    "The refresh cookie is scoped away from the API",
+    sends="a login",
+    requirement="The cookie's Path keeps it off protected paths: it goes to refresh (and "
+    "logout) only.",
+    spec="RFC 6265 §4.1.2.4, §5.1.4",
+    level=Level.SHOULD,
+    needs=("cookie",),
+)
+async def scoped(ctx: CaseContext) -> None:
+    for cookie in await login_cookies(ctx):
+        path = cookie.get("path") or "/"
+        exposed = [p for p in ctx.profile.protected_paths if _path_matches(p, path)]
+        if exposed:
+            raise CaseFailure(
+                "a Path that excludes the protected paths", f"{cookie.raw} (sent to {exposed[0]})"
+            )
+
+
+def _path_matches(request_path: str, cookie_path: str) -> bool:
+    # RFC 6265 §5.1.4 path-match.
+    if request_path == cookie_path:
+        return True
+    if request_path.startswith(cookie_path):
+        return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
+    return False
+
+
+@case(
+    "COOKIE-ATTR-05",
+    "The refresh cookie does not outlive the refresh token",
+    sends="a login",
+    requirement="Max-Age (if any) is no longer than the refresh token's lifetime.",
+    spec="RFC 6265 §4.1.2.2; seed design (refresh lifetime)",
+    level=Level.SHOULD,
+    needs=("cookie",),
+)
+async def max_age(ctx: CaseContext) -> None:
+    for cookie in await login_cookies(ctx):
+        value = cookie.get("max-age")
+        if value.isdigit() and int(value) > ctx.profile.lifetimes.refresh + 1:
+            raise CaseFailure(f"Max-Age <= {ctx.profile.lifetimes.refresh}", cookie.raw)
+
+
+@case(
+    "COOKIE-LOGOUT-01",
+    "Logout clears the refresh cookie",
+    sends="a login, then the logout request(s)",
+    requirement="Logout tells the browser to drop the refresh cookie.",
+    spec="RFC 6265 §3.1 (expiring a cookie); seed design (logout clears tokens)",
+    level=Level.SHOULD,
+    needs=("cookie", "logout"),
+)
+async def cleared(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    responses = await ctx.logged_out(session)
+    cleared = [c for r in responses for c in set_cookies(r, ctx.profile.refresh.field) if c.clears]
+    if not cleared:
+        raise CaseFailure(
+            f"Set-Cookie: {ctx.profile.refresh.field}=; Max-Age=0 (or a past Expires)",
+            "; ".join(c.raw for r in responses for c in set_cookies(r)) or "no Set-Cookie",
+        )

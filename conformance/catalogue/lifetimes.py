@@ -1,0 +1,166 @@
+"""LIFETIME: tokens live as long as declared — the access token briefly, also after a refresh."""
+
+from __future__ import annotations
+
+from conformance.catalogue.case import Family, Level
+from conformance.context import CaseContext, Session
+from conformance.outcomes import CaseFailure
+from conformance.verify import json_body
+
+FAMILY = Family("lifetime", "Lifetimes")
+case = FAMILY.case
+
+
+def lifetime(session: Session, token: str) -> int:
+    claims = session.claims(token)
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+        raise CaseFailure("numeric exp and iat claims", f"exp={exp!r}, iat={iat!r}")
+    return int(exp - iat)
+
+
+def check_lifetime(actual: int, declared: int, what: str) -> None:
+    # One second of slack: a target may round iat and exp separately.
+    if abs(actual - declared) > 1:
+        raise CaseFailure(f"{what}: exp - iat = {declared} s (declared)", f"{actual} s")
+
+
+@case(
+    "LIFETIME-CLAIMS-01",
+    "The access token lives as long as declared",
+    sends="a login; exp - iat of the access token is read",
+    requirement="The access token's lifetime is the declared (short) one.",
+    spec="seed design (access token: short, 15-30 min); RFC 7519 §4.1.4",
+)
+async def access_claims(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    check_lifetime(lifetime(session, session.access), ctx.profile.lifetimes.access, "access token")
+
+
+@case(
+    "LIFETIME-CLAIMS-02",
+    "The refresh token lives as long as declared",
+    sends="a login; exp - iat of the refresh token is read",
+    requirement="The refresh token's lifetime is the declared (long) one.",
+    spec="seed design (refresh token: long, 7-30 days)",
+)
+async def refresh_claims(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    check_lifetime(
+        lifetime(session, session.refresh), ctx.profile.lifetimes.refresh, "refresh token"
+    )
+
+
+@case(
+    "LIFETIME-CLAIMS-03",
+    "A refreshed access token has the access lifetime, not the refresh one",
+    sends="a refresh; exp - iat of the new access token is read",
+    requirement="Refresh mints an access token as short-lived as one from login.",
+    spec="seed design (new access token with ACCESS_TOKEN_EXPIRE_MINUTES)",
+)
+async def refreshed_claims(ctx: CaseContext) -> None:
+    refreshed = await ctx.refresh(await ctx.login())
+    check_lifetime(
+        lifetime(refreshed, refreshed.access),
+        ctx.profile.lifetimes.access,
+        "refreshed access token",
+    )
+
+
+@case(
+    "LIFETIME-EXPIRY-01",
+    "The access token works until just before it expires",
+    sends="a login, time moved to 2 s before the access lifetime ends, then GET protected",
+    requirement="An access token is valid for its whole declared lifetime.",
+    spec="RFC 7519 §4.1.4",
+    needs=("advance",),
+)
+async def access_until_expiry(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    await ctx.advance(max(0.0, ctx.profile.lifetimes.access - 2 - ctx.clock.precision))
+    ctx.expect_accepted(await ctx.protected(session.access), "access token just before expiry")
+
+
+@case(
+    "LIFETIME-EXPIRY-02",
+    "The access token is refused once it expired",
+    sends="a login, time moved past the access lifetime (plus leeway), then GET protected",
+    requirement="The target refuses an access token after its exp.",
+    spec="RFC 7519 §4.1.4; seed design",
+    needs=("advance",),
+)
+async def access_after_expiry(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    lifetimes = ctx.profile.lifetimes
+    await ctx.advance(lifetimes.access + lifetimes.leeway + 1 + ctx.clock.precision)
+    ctx.expect_rejected(await ctx.protected(session.access), "expired access token")
+
+
+@case(
+    "LIFETIME-EXPIRY-03",
+    "A refreshed access token expires after the access lifetime",
+    sends="a refresh, time moved past the access lifetime, then GET protected with the new token",
+    requirement="Refreshing never yields a longer-lived access token.",
+    spec="seed design (new access token with the access lifetime)",
+    needs=("advance",),
+)
+async def refreshed_after_expiry(ctx: CaseContext) -> None:
+    refreshed = await ctx.refresh(await ctx.login())
+    lifetimes = ctx.profile.lifetimes
+    await ctx.advance(lifetimes.access + lifetimes.leeway + 1 + ctx.clock.precision)
+    ctx.expect_rejected(await ctx.protected(refreshed.access), "expired refreshed access token")
+
+
+@case(
+    "LIFETIME-EXPIRY-04",
+    "The refresh token works until just before it expires",
+    sends="a login, time moved to 2 s before the refresh lifetime ends, then a refresh",
+    requirement="A refresh token is valid for its whole declared lifetime.",
+    spec="RFC 7519 §4.1.4; seed design",
+    needs=("advance",),
+)
+async def refresh_until_expiry(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    await ctx.advance(max(0.0, ctx.profile.lifetimes.refresh - 2 - ctx.clock.precision))
+    ctx.expect_accepted(await ctx.refresh_response(session.refresh), "refresh just before expiry")
+
+
+@case(
+    "LIFETIME-EXPIRES-IN-01",
+    "expires_in matches the access token's lifetime",
+    sends="a login and a refresh; expires_in of each answer is read",
+    requirement="expires_in is the access token's lifetime in seconds.",
+    spec="RFC 6749 §5.1 (expires_in RECOMMENDED)",
+    level=Level.SHOULD,
+    needs=("expires_in",),
+)
+async def expires_in(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    refreshed = await ctx.refresh(session)
+    for response, field, what in (
+        (session.response, ctx.profile.login.expires_in_field, "login"),
+        (refreshed.response, ctx.profile.refresh.expires_in_field, "refresh"),
+    ):
+        value = json_body(response, f"{what} answer").get(field)
+        if not isinstance(value, int) or abs(value - ctx.profile.lifetimes.access) > 1:
+            raise CaseFailure(f"{what}: {field} = {ctx.profile.lifetimes.access}", repr(value))
+
+
+@case(
+    "LIFETIME-RANGE-01",
+    "Lifetimes are in the seed's ranges",
+    sends="a login; the tokens' lifetimes are read from their claims",
+    requirement="The access token lives at most 30 minutes, the refresh token at most 30 days, "
+    "and the access token is the shorter.",
+    spec="seed design (access 15-30 min, refresh 7-30 days); RFC 9700 §4.14.2",
+    level=Level.SHOULD,
+)
+async def ranges(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    access, refresh = lifetime(session, session.access), lifetime(session, session.refresh)
+    if not access < refresh:
+        raise CaseFailure("access lifetime < refresh lifetime", f"{access} s vs {refresh} s")
+    if access > 1800:
+        raise CaseFailure("access lifetime <= 1800 s", f"{access} s")
+    if refresh > 30 * 86_400:
+        raise CaseFailure("refresh lifetime <= 30 days", f"{refresh} s")

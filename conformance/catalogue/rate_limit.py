@@ -1,0 +1,103 @@
+"""RATE: the refresh endpoint is rate limited (the seed's note 2), politely and temporarily.
+
+These cases run last and need movable time: they spend the whole budget, and the runner moves
+time past the window afterwards so nothing else meets their 429s.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from conformance.catalogue.case import Family, Level
+from conformance.context import CaseContext, Session
+from conformance.outcomes import CaseFailure
+from conformance.verify import describe
+
+FAMILY = Family("rate-limit", "Rate limit")
+case = FAMILY.case
+
+# Never send more than this many refreshes looking for the limit, whatever the profile says.
+MAX_PROBES = 500
+
+
+async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
+    """Start from a fresh window, then refresh until the first 429 (or give up)."""
+    window = ctx.profile.rate_limit.window
+    session = await ctx.login()
+    await ctx.advance(window + 1)
+    limit = ctx.profile.rate_limit.limit
+    for sent in range(1, min(limit * 2 + 5, MAX_PROBES) + 1):
+        response = await ctx.refresh_response(session.refresh)
+        ctx.expect_no_crash(response, f"refresh #{sent}")
+        if response.status_code == 429:
+            return session, response
+        if not response.is_success:
+            raise CaseFailure(f"refresh #{sent}: 2xx or 429", describe(response))
+        session = Session(
+            access=session.access,
+            refresh=ctx.tokens_from(response, at_login=False)[1] or session.refresh,
+            response=session.response,
+        )
+    raise CaseFailure(
+        f"a 429 after about {limit} refreshes within {window:g} s",
+        f"{min(limit * 2 + 5, MAX_PROBES)} refreshes, none limited",
+    )
+
+
+@case(
+    "RATE-LIMIT-01",
+    "Too many refreshes are answered 429",
+    sends="refreshes in a burst until the declared limit is passed",
+    requirement="The refresh endpoint limits how often one client may call it.",
+    spec="seed design (note 2: rate-limit the refresh endpoint); RFC 6585 §4",
+    needs=("rate_limit", "advance"),
+)
+async def limited(ctx: CaseContext) -> None:
+    await exhaust(ctx)
+
+
+@case(
+    "RATE-LIMIT-02",
+    "A 429 says when to retry",
+    sends="refreshes until the first 429",
+    requirement="A 429 carries Retry-After with a number of seconds.",
+    spec="RFC 6585 §4; RFC 9110 §10.2.3",
+    level=Level.SHOULD,
+    needs=("rate_limit", "advance"),
+)
+async def retry_after(ctx: CaseContext) -> None:
+    _, response = await exhaust(ctx)
+    value = response.headers.get("retry-after", "")
+    if not value.strip().isdigit() or int(value) < 1:
+        raise CaseFailure("Retry-After: <seconds>", f"Retry-After: {value or '(absent)'}")
+
+
+@case(
+    "RATE-LIMIT-03",
+    "The limit lifts and the session survives it",
+    sends="refreshes until the first 429, time moved by Retry-After (or the window), then a "
+    "refresh with the same session",
+    requirement="Rate limiting is temporary and does not revoke the session.",
+    spec="RFC 6585 §4",
+    needs=("rate_limit", "advance"),
+)
+async def lifts(ctx: CaseContext) -> None:
+    session, response = await exhaust(ctx)
+    value = response.headers.get("retry-after", "")
+    wait = int(value) if value.strip().isdigit() else ctx.profile.rate_limit.window
+    await ctx.advance(wait + 1)
+    ctx.expect_accepted(await ctx.refresh_response(session.refresh), "refresh after the wait")
+
+
+@case(
+    "RATE-LIMIT-04",
+    "A rate-limited client can still use its access token",
+    sends="refreshes until the first 429, then GET protected with the access token",
+    requirement="The refresh limit does not block ordinary API calls.",
+    spec="seed design (the limit is on the refresh endpoint)",
+    level=Level.SHOULD,
+    needs=("rate_limit", "advance"),
+)
+async def protected_still_open(ctx: CaseContext) -> None:
+    session, _ = await exhaust(ctx)
+    ctx.expect_accepted(await ctx.protected(session.access), "GET protected while limited")
