@@ -1,0 +1,168 @@
+"""`python -m conformance`: run the catalogue against a target profile and report.
+
+Exit status: 0 when nothing fails (NON-STRICT fails only with --strict), 1 on failures
+(or stale expected failures), 2 on usage errors or an unreachable target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.catalogue import CATALOGUE
+from conformance.catalogue.case import skip_reason
+from conformance.expected import (
+    ExpectedFailuresError,
+    apply_expected_failures,
+    load_expected_failures,
+)
+from conformance.outcomes import HarnessError
+from conformance.profile import Profile, ProfileError, default_profile_path, load_profile
+from conformance.reports import write_all, write_html, write_json, write_junit
+from conformance.reports.console import ConsoleReporter
+from conformance.runner import SuiteResult, TargetUnreachable, run_suite_async, select_cases
+
+__all__ = ["main"]
+
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance",
+        description="Check a dual-token (JWT access + refresh) server against the conformance "
+        "catalogue, case by case, with spec references.",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="target profile (TOML); default: the embedded reference server",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="send requests to this URL instead of the profile's"
+    )
+    parser.add_argument(
+        "--select",
+        metavar="ID-PREFIX",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="run only cases whose ID starts with one of these prefixes",
+    )
+    parser.add_argument("--strict", action="store_true", help="NON-STRICT verdicts fail the run")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list the selected cases without running them"
+    )
+    parser.add_argument("--json", metavar="OUT", type=Path, help="write the JSON report here")
+    parser.add_argument("--junit", metavar="OUT", type=Path, help="write JUnit XML here")
+    parser.add_argument("--html", metavar="OUT", type=Path, help="write the HTML report here")
+    parser.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        type=Path,
+        help="write conformance.json, conformance.xml and conformance.html into DIR",
+    )
+    parser.add_argument(
+        "--expected-failures",
+        metavar="FILE",
+        type=Path,
+        help="case IDs (one per line) whose deviation does not fail the run",
+    )
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(
+        f"error: {message}" if not message.startswith("profile error") else message, file=sys.stderr
+    )
+    return USAGE_ERROR
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    profile = load_profile(args.profile or default_profile_path())
+    if args.base_url:
+        if not args.base_url.startswith(("http://", "https://")):
+            raise ProfileError(
+                f"--base-url: expected an http:// or https:// URL, got {args.base_url!r}"
+            )
+        profile = profile.with_base_url(args.base_url)
+        if profile.time.mode == "freeze":
+            raise ProfileError(
+                "profile error: [time] mode: 'freeze' moves time only in-process; with --base-url "
+                "use a profile whose mode is clock, forge or wait (for the reference server: "
+                "conformance/profiles/reference-http.toml)"
+            )
+    return profile
+
+
+def dry_run(profile: Profile, cases: Sequence[object]) -> int:
+    for case in CATALOGUE:
+        if case not in cases:
+            continue
+        reason = skip_reason(profile, case.needs)
+        note = f"  (would skip: {reason})" if reason else ""
+        print(f"{case.id:<24} {case.level.value:<6} {case.title}{note}")
+    print(f"\n{len(cases)} cases selected")
+    return 0
+
+
+def _write_reports(suite: SuiteResult, args: argparse.Namespace) -> None:
+    for path, writer in (
+        (args.json, write_json),
+        (args.junit, write_junit),
+        (args.html, write_html),
+    ):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer(suite, path)
+    if args.report_dir is not None:
+        for path in write_all(suite, args.report_dir):
+            print(f"wrote {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    try:
+        profile = _profile(args)
+    except ProfileError as exc:
+        return _fail(str(exc))
+    cases = select_cases(args.select)
+    if not cases:
+        return _fail(f"--select {' '.join(args.select)}: no case ID starts with that")
+    expected: dict[str, str] = {}
+    if args.expected_failures is not None:
+        try:
+            expected = load_expected_failures(args.expected_failures, (c.id for c in CATALOGUE))
+        except ExpectedFailuresError as exc:
+            return _fail(str(exc))
+    if args.dry_run:
+        return dry_run(profile, cases)
+
+    where = profile.target.base_url or f"in-process {profile.target.app}"
+    print(f"dualtoken conformance: {profile.target.name} ({where}), time mode {profile.time.mode}")
+    reporter = ConsoleReporter(strict=args.strict)
+    try:
+        suite = asyncio.run(
+            run_suite_async(profile, cases=cases, strict=args.strict, on_result=reporter.case_done)
+        )
+    except TargetUnreachable as exc:
+        return _fail(f"{exc}\n(is the server running? check [target] base_url or --base-url)")
+    except HarnessError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    apply_expected_failures(suite, expected)
+    reporter.finish(suite)
+    try:
+        _write_reports(suite, args)
+    except OSError as exc:
+        return _fail(f"cannot write a report: {exc}")
+    return suite.exit_code
