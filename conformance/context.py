@@ -12,7 +12,13 @@ import httpx
 
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
-from conformance.outcomes import CaseFailure, HarnessError, PreconditionFailed, Skipped
+from conformance.outcomes import (
+    CaseFailure,
+    ConnectionCut,
+    HarnessError,
+    PreconditionFailed,
+    Skipped,
+)
 from conformance.profile import Hook, LogoutRequest, Profile
 from conformance.target import HeaderList, Target
 from conformance.timecontrol import TimeControl
@@ -65,6 +71,23 @@ class CaseContext:
         return await self.target.request(
             method, path, self.exchanges, headers=headers, json=json, data=data, content=content
         )
+
+    async def oversized(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: HeaderList | Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> httpx.Response | None:
+        """Send an oversized request; None if the target cut the connection instead of
+        answering, which is a fair way to refuse one (RFC 9110 §9.6 lets a server close)."""
+        try:
+            return await self.request(method, path, headers=headers, content=content, data=data)
+        except ConnectionCut:
+            self.target.forgive_silence()
+            return None
 
     async def gather(self, *requests: Any) -> list[Any]:
         """Run request coroutines at the same time (the concurrency family)."""

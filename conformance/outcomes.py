@@ -6,6 +6,7 @@ from enum import StrEnum
 
 __all__ = [
     "CaseFailure",
+    "ConnectionCut",
     "HarnessError",
     "Level",
     "Outcome",
@@ -53,3 +54,7 @@ class PreconditionFailed(HarnessError):
 
 class TargetError(HarnessError):
     """The target did not answer: connection refused or reset, or no answer in time."""
+
+
+class ConnectionCut(TargetError):
+    """The connection was closed or reset before an answer arrived."""

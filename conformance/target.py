@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from conformance.exchange import Exchange
-from conformance.outcomes import HarnessError, PreconditionFailed, TargetError
+from conformance.outcomes import ConnectionCut, HarnessError, PreconditionFailed, TargetError
 from conformance.profile import Profile
 
 __all__ = ["ASGIApp", "AppFactory", "Target", "load_app"]
@@ -212,10 +212,16 @@ class Target:
             self._silent_in_a_row += 1
             exchange.error = f"no answer within {deadline:g} s"
             raise TargetError(f"{method} {path}: {exchange.error}") from None
+        except httpx.LocalProtocolError as exc:
+            # Our own HTTP client refused to send it: the request, not the target, is at fault.
+            exchange.error = f"not sent: {exc}"
+            raise HarnessError(
+                f"{method} {path}: the HTTP client cannot send this: {exc}"
+            ) from None
         except httpx.TransportError as exc:
             self._silent_in_a_row += 1
             exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise TargetError(f"{method} {path}: {exchange.error}") from None
+            raise ConnectionCut(f"{method} {path}: {exchange.error}") from None
         finally:
             exchange.elapsed_ms = (loop.time() - started) * 1000
         self._silent_in_a_row = 0
@@ -226,6 +232,10 @@ class Target:
         ]
         exchange.response_body = response.content
         return response
+
+    def forgive_silence(self) -> None:
+        """A case expected the connection to be cut; do not count it towards giving up."""
+        self._silent_in_a_row = 0
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         assert self._client is not None
