@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import sqlite3
 import sys
 
 import uvicorn
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         open_store(settings.store)
     except (ValueError, UsersFileError, OSError) as exc:
         print(f"reference_server: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:  # e.g. a DUALTOKEN_STORE file in a missing or read-only folder
+        print(f"reference_server: DUALTOKEN_STORE={settings.store}: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(
         "reference_server.app:app_from_env",
