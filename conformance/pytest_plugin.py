@@ -1,0 +1,123 @@
+"""pytest plugin: `pytest --target-profile FILE` runs the catalogue with one test item per case.
+
+Inert unless --target-profile is given. With it, the collected tests are replaced by the
+conformance cases (so `pytest --target-profile theirs.toml` runs exactly the suite); select with
+-k as usual. The suite runs once, at the first item, for all selected cases; each item then
+reports its verdict: PASS passes, SKIP skips, FAIL and ERROR fail, NON-STRICT is an xfail
+(a failure with --target-strict).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.catalogue import CATALOGUE
+from conformance.catalogue.case import Case
+from conformance.outcomes import Outcome
+from conformance.profile import Profile, ProfileError, load_profile
+from conformance.reports.console import ConsoleReporter
+from conformance.runner import CaseResult, TargetUnreachable, run_suite_async
+
+RESULTS = pytest.StashKey[dict[str, CaseResult]]()
+PROFILE = pytest.StashKey[Profile]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "dual-token conformance suite")
+    group.addoption(
+        "--target-profile",
+        metavar="FILE",
+        default=None,
+        help="run the conformance catalogue against the target this profile describes",
+    )
+    group.addoption("--target-base-url", metavar="URL", default=None, help="override base_url")
+    group.addoption(
+        "--target-strict", action="store_true", help="NON-STRICT verdicts fail instead of xfail"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--target-profile")
+    if not path:
+        return
+    try:
+        profile = load_profile(Path(path))
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    base_url = config.getoption("--target-base-url")
+    if base_url:
+        profile = profile.with_base_url(base_url)
+    config.stash[PROFILE] = profile
+
+
+class ConformanceFailure(Exception):
+    """A case's verdict was FAIL or ERROR (or NON-STRICT under --target-strict)."""
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+
+    def runtest(self) -> None:
+        results = _results(self.session)
+        result = results[self.case.id]
+        strict = bool(self.config.getoption("--target-strict"))
+        if result.outcome is Outcome.SKIP:
+            pytest.skip(result.detail)
+        if result.outcome is Outcome.NON_STRICT and not strict:
+            pytest.xfail(f"NON-STRICT: {result.detail}")
+        if result.outcome is not Outcome.PASS:
+            raise ConformanceFailure(ConsoleReporter.failure(1, result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ConformanceFailure):
+            return str(excinfo.value).lstrip("\n")
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int, str]:
+        return (self.config.getoption("--target-profile"), 0, f"{self.case.id} {self.case.title}")
+
+
+class Suite(pytest.Collector):
+    def collect(self) -> Iterator[CaseItem]:
+        for case in CATALOGUE:
+            yield CaseItem.from_parent(self, name=case.id, case=case)
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if PROFILE not in config.stash:
+        return
+    if items:
+        config.hook.pytest_deselected(items=list(items))
+    suite = Suite.from_parent(session, name="conformance")
+    cases: list[pytest.Item] = list(suite.collect())
+    keyword = config.getoption("keyword")
+    if keyword:
+        from _pytest.mark import KeywordMatcher
+        from _pytest.mark.expression import Expression
+
+        expression = Expression.compile(keyword)
+        kept = [i for i in cases if expression.evaluate(KeywordMatcher.from_item(i))]
+        config.hook.pytest_deselected(items=[i for i in cases if i not in kept])
+        cases = kept
+    items[:] = cases
+
+
+def _results(session: pytest.Session) -> dict[str, CaseResult]:
+    config = session.config
+    if RESULTS not in config.stash:
+        selected = [item.case for item in session.items if isinstance(item, CaseItem)]
+        try:
+            suite = asyncio.run(run_suite_async(config.stash[PROFILE], cases=selected))
+        except TargetUnreachable as exc:
+            pytest.exit(str(exc), returncode=2)
+        config.stash[RESULTS] = suite.by_id()
+    return config.stash[RESULTS]
