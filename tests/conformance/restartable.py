@@ -3,8 +3,8 @@
     with restartable_server(env, state_file) as base_url: ...
     python -m tests.conformance.restartable STATE_FILE     # the restart command
 
-The state file (JSON) holds the pid, port, workers and environment; restarting stops the
-process group, starts a new server on the same port and rewrites the pid.
+The state file (JSON) holds the pid, port, workers and environment; restarting kills the
+process group (SIGKILL, as in a crash), starts a new server on the same port and rewrites the pid.
 """
 
 from __future__ import annotations
@@ -51,25 +51,32 @@ def _wait_healthy(port: int, pid: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"reference server on port {port} not healthy after {timeout:g} s")
 
 
-def _stop(pid: int) -> None:
+def _gone(pid: int) -> bool:
+    """True once the process has exited (a zombie whose parent is elsewhere counts as gone)."""
+    with suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def _stop(pid: int, sig: signal.Signals = signal.SIGTERM) -> None:
     with suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, sig)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
-        with suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.05)
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # Workers share the group: make sure none outlives its supervisor.
     with suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
 
 
 def restart(state_file: Path) -> None:
     state = json.loads(state_file.read_text())
-    _stop(int(state["pid"]))
+    # SIGKILL: a crash, not a polite shutdown, is the harder test of durable revocations.
+    _stop(int(state["pid"]), signal.SIGKILL)
     log = state_file.with_suffix(".log")
     for _ in range(50):
         pid = _start(state, log)
