@@ -18,12 +18,19 @@ from conformance.expected import (
     ExpectedFailuresError,
     apply_expected_failures,
     load_expected_failures,
+    mark_expected,
 )
 from conformance.outcomes import HarnessError
 from conformance.profile import Profile, ProfileError, default_profile_path, load_profile
 from conformance.reports import write_all, write_html, write_json, write_junit
 from conformance.reports.console import ConsoleReporter
-from conformance.runner import SuiteResult, TargetUnreachable, run_suite_async, select_cases
+from conformance.runner import (
+    CaseResult,
+    SuiteResult,
+    TargetUnreachable,
+    run_suite_async,
+    select_cases,
+)
 
 __all__ = ["main"]
 
@@ -148,9 +155,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = profile.target.base_url or f"in-process {profile.target.app}"
     print(f"dualtoken conformance: {profile.target.name} ({where}), time mode {profile.time.mode}")
     reporter = ConsoleReporter(strict=args.strict)
+
+    def case_done(result: CaseResult) -> None:
+        mark_expected(result, expected)
+        reporter.case_done(result)
+
     try:
         suite = asyncio.run(
-            run_suite_async(profile, cases=cases, strict=args.strict, on_result=reporter.case_done)
+            run_suite_async(profile, cases=cases, strict=args.strict, on_result=case_done)
         )
     except TargetUnreachable as exc:
         return _fail(f"{exc}\n(is the server running? check [target] base_url or --base-url)")

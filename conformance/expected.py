@@ -11,9 +11,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from conformance.outcomes import Outcome
-from conformance.runner import SuiteResult
+from conformance.runner import CaseResult, SuiteResult
 
-__all__ = ["ExpectedFailuresError", "apply_expected_failures", "load_expected_failures"]
+__all__ = [
+    "ExpectedFailuresError",
+    "apply_expected_failures",
+    "load_expected_failures",
+    "mark_expected",
+]
 
 
 class ExpectedFailuresError(ValueError):
@@ -44,15 +49,18 @@ def load_expected_failures(path: str | Path, known_ids: Iterable[str]) -> dict[s
     return entries
 
 
+def mark_expected(result: CaseResult, entries: dict[str, str]) -> None:
+    """Mark one result as an expected failure if it is listed and deviated."""
+    if result.case.id in entries and result.deviated and not result.expected_failure:
+        result.expected_failure = True
+        reason = entries[result.case.id]
+        if reason:
+            result.detail = f"{result.detail} [expected failure: {reason}]"
+
+
 def apply_expected_failures(suite: SuiteResult, entries: dict[str, str]) -> None:
     """Mark listed deviations as expected; collect listed cases that passed as stale."""
     for result in suite.results:
-        if result.case.id not in entries:
-            continue
-        if result.deviated:
-            result.expected_failure = True
-            reason = entries[result.case.id]
-            if reason:
-                result.detail = f"{result.detail} [expected failure: {reason}]"
-        elif result.outcome is Outcome.PASS:
+        mark_expected(result, entries)
+        if result.case.id in entries and result.outcome is Outcome.PASS:
             suite.stale_expected.append(result.case.id)

@@ -1,0 +1,163 @@
+"""Profile parsing: shipped profiles load; mistakes are refused with the key named."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.profile import ProfileError, default_profile_path, load_profile, parse_profile
+
+PROFILES = default_profile_path().parent
+
+MINIMAL = """
+[target]
+base_url = "http://127.0.0.1:9"
+[credentials]
+username = "u"
+password = "p"
+[paths]
+protected = ["/me"]
+"""
+
+
+def parse(extra: str = "", base: str = MINIMAL) -> Any:
+    return parse_profile(tomllib.loads(base + extra))
+
+
+def test_every_shipped_profile_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_JWT_SECRET", "s" * 64)
+    names = sorted(path.name for path in PROFILES.glob("*.toml"))
+    assert "reference.toml" in names and "example-acme.toml" in names
+    for name in names:
+        assert load_profile(PROFILES / name).credentials.username
+
+
+def test_reference_profile_is_in_process_and_frozen() -> None:
+    profile = load_profile(default_profile_path())
+    assert profile.target.in_process and profile.time.mode == "freeze"
+
+
+def test_example_profile_declares_the_differences(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_JWT_SECRET", "s" * 64)
+    profile = load_profile(PROFILES / "example-acme.toml")
+    assert profile.login.encoding == "form"
+    assert (profile.login.access_token_field, profile.login.refresh_token_field) == (
+        "access",
+        "refresh",
+    )
+    assert profile.refresh.transport == "bearer" and profile.refresh.path == "/auth/refresh"
+    assert profile.rejection.tolerated == (422,)
+    assert len(profile.logout) == 2 and profile.logout[1].refresh == "form"
+    assert profile.signing.secret == "s" * 64
+
+
+def test_defaults() -> None:
+    profile = parse()
+    assert profile.rejection.statuses == (401,) and profile.rejection.refresh == (401,)
+    assert profile.refresh.transport == "json" and profile.logout == ()
+    assert profile.time.mode == "forge" and not profile.signing.can_forge
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '[refresh]\ntransport = "xml"',
+            "profile error: [refresh] transport: "
+            "expected one of json, form, bearer, cookie, got 'xml'",
+        ),
+        ("[login]\npaht = '/x'", "profile error: [login] paht: unknown key"),
+        ("[capabilitys]\nrotation = true", "profile error: [] capabilitys: unknown key"),
+        ("[capabilities]\nrotation = 'yes'", "[capabilities] rotation: expected true or false"),
+        ("[lifetimes]\naccess = -5", "[lifetimes] access: expected an integer >= 1"),
+        ("[lifetimes]\naccess = 1.5", "[lifetimes] access: expected an integer, got a number 1.5"),
+        ("[rejection]\nstatuses = [200]", "[rejection] statuses: expected a list of 4xx statuses"),
+        ("[time]\nmode = 'freeze'", "[time] mode: 'freeze' needs an in-process target"),
+        ("[time]\nmode = 'sometimes'", "[time] mode: expected one of freeze, clock, forge, wait"),
+        ("[login]\nencoding = 'xml'", "[login] encoding: expected one of json, form"),
+        ("[login]\npath = 'login'", "[login] path: expected a path starting with '/'"),
+        (
+            "[refresh]\nreturns_new_refresh = false\n[capabilities]\nrotation = true",
+            "[capabilities] rotation: needs [refresh] returns_new_refresh = true",
+        ),
+        (
+            "[capabilities]\nreuse_detection = true",
+            "[capabilities] reuse_detection: needs rotation",
+        ),
+        ("[capabilities]\nrate_limit = true", "[rate_limit] limit: capabilities.rate_limit needs"),
+        ("[capabilities]\npersistence = true", "[capabilities] persistence: needs a [restart]"),
+        (
+            "[signing]\nsecret_env = 'NO_SUCH_VARIABLE_42'",
+            "environment variable NO_SUCH_VARIABLE_42",
+        ),
+        ("[signing]\nalgorithm = 'HS257'", "[signing] algorithm: expected one of"),
+        ("[signing]\nalgorithm = 'RS256'\nsecret = 'x'", "[signing] secret: RS256 is asymmetric"),
+        (
+            "[signing]\nalgorithm = 'RS256'\nprivate_key_file = 'missing.pem'",
+            "[signing] private_key_file: cannot read",
+        ),
+        (
+            "[disable_user]\nrequest = 'POST /x'",
+            "[disable_user]: give both disable_user and enable_user",
+        ),
+        (
+            "[disable_user]\nrequest = 'SHOUT /x'\n[enable_user]\nrequest = 'POST /y'",
+            "[disable_user] request: expected 'METHOD /path'",
+        ),
+        (
+            "[disable_user]\ncommand = 'x'\nrequest = 'POST /x'\n[enable_user]\ncommand = 'y'",
+            "[disable_user]: give exactly one of command or request",
+        ),
+        (
+            "[[logout]]\nbearer = 'id_token'",
+            "[logout.0] bearer: expected one of access, refresh, none",
+        ),
+        ("[claims]\naccess_type = 'x'\nrefresh_type = 'x'", "[claims] refresh_type: must differ"),
+    ],
+)
+def test_bad_values_name_the_key(extra: str, message: str) -> None:
+    with pytest.raises(ProfileError) as raised:
+        parse(extra)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        (MINIMAL.replace('base_url = "http://127.0.0.1:9"', ""), "[target]: give base_url or app"),
+        (MINIMAL.replace("http://127.0.0.1:9", "ftp://x"), "[target] base_url: expected an http"),
+        (MINIMAL.replace('password = "p"', ""), "[credentials] password: required"),
+        (MINIMAL.replace('protected = ["/me"]', "protected = []"), "[paths] protected: give at"),
+        (MINIMAL.replace('protected = ["/me"]', 'protected = "/me"'), "expected a list of strings"),
+    ],
+)
+def test_missing_or_malformed_required_keys(base: str, message: str) -> None:
+    with pytest.raises(ProfileError) as raised:
+        parse(base=base)
+    assert message in str(raised.value)
+
+
+def test_unreadable_and_invalid_files(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="cannot read"):
+        load_profile(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[target\nname = 1")
+    with pytest.raises(ProfileError, match="is not valid TOML"):
+        load_profile(broken)
+
+
+def test_key_files_resolve_next_to_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    profile_file = tmp_path / "p.toml"
+    profile_file.write_text(
+        MINIMAL + "[signing]\nalgorithm = 'RS256'\nprivate_key_file = 'key.pem'\n"
+    )
+    assert load_profile(profile_file).signing.private_key.startswith("-----BEGIN")
+
+
+def test_with_base_url_points_an_in_process_profile_at_http() -> None:
+    profile = load_profile(default_profile_path()).with_base_url("http://127.0.0.1:8000/")
+    assert profile.target.base_url == "http://127.0.0.1:8000" and not profile.target.in_process
