@@ -104,10 +104,16 @@ def compute_figures(
         figures["refresh_ms"] = _entry_percentiles(own)
         by_kind[kind] = figures
 
+    plan_steps = state.plan.steps
     steps = [
-        {"users": step, "kinds": {kind: _kind_figures(tally, kind, step) for kind in kinds}}
+        {
+            "step": step,
+            "users": plan_steps[step - 1],
+            "kinds": {kind: _kind_figures(tally, kind, step) for kind in kinds},
+        }
         for step in tally.steps()
-        if step > 0 and any(tally.count("expiry_events", kind=k, step=step) for k in kinds)
+        if 0 < step <= len(plan_steps)
+        and any(tally.count("expiry_events", kind=k, step=step) for k in kinds)
     ]
     verdict_kinds = {
         kind: {

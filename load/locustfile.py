@@ -20,7 +20,7 @@ import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
-from locust.runners import LocalRunner, WorkerRunner
+from locust.runners import WorkerRunner
 
 from conformance.outcomes import HarnessError, Skipped
 from load.browser import BrowserSession, BrowserTab, NaiveTab, Recorder, ServerClock, fire_batch
@@ -67,7 +67,12 @@ class ExpiringClient(FastHttpUser):
         self.tabs = [
             self.tab_class(http, target, self.session, clock) for _ in range(self.tab_count())
         ]
-        self.tabs[0].login()
+        if self.tabs[0].login():
+            # The app is in use before its token expires: its connections are open (a cold
+            # start would stagger the first answers and hide the race between tabs).
+            warm_up = min(STATE.plan.concurrent_requests, STATE.plan.connections)
+            fire_batch([self.tabs[i % len(self.tabs)].fetch_protected for i in range(warm_up)])
+            self.session.close_episodes()
 
     @task
     def live_through_expiry(self) -> None:
@@ -84,15 +89,23 @@ class ExpiringClient(FastHttpUser):
 
     def _use_the_app(self) -> None:
         session = self.session
-        if session.logged_out:
-            if not self.tabs[0].login():
-                return
-            if session.generation > 1:
-                self.recorder.add("relogins")
+        if session.logged_out and not self._sign_in():
+            return
         self._age_token_if_told()
         count = STATE.plan.concurrent_requests
         fire_batch([self.tabs[i % len(self.tabs)].fetch_protected for i in range(count)])
         session.close_episodes()
+        if session.logged_out:
+            # Back at the login page, the user signs in again straight away, so the next
+            # expiry moment finds every client holding a session it can lose.
+            self._sign_in()
+
+    def _sign_in(self) -> bool:
+        again = self.session.generation > 0
+        signed_in = self.tabs[0].login()
+        if signed_in and again:
+            self.recorder.add("relogins")
+        return signed_in
 
     def _age_token_if_told(self) -> None:
         """Forge mode: at the expiry moment, swap the access token for an expired copy."""
@@ -167,6 +180,7 @@ USER_CLASSES: tuple[type[FastHttpUser], ...] = (
 OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("--target-profile", str, "", "conformance target profile (TOML); default: reference server"),
     ("--time-mode", str, "", "clock, forge or wait: how tokens expire (default: the profile's)"),
+    ("--access-lifetime", int, 0, "access token lifetime in s, if not the profile's"),
     ("--steps", str, "10,50,100,200", "user counts of the stepped run, comma-separated"),
     ("--settle", float, 1.0, "seconds into each step when every access token expires"),
     ("--round-timeout", float, 15.0, "longest wait for a step's clients to finish"),
@@ -242,6 +256,7 @@ def _configure(environment: Environment) -> None:
         source=options.dualtoken_profile_source,
         base_url=environment.host or None,
         time_mode=options.time_mode or None,
+        access_lifetime=options.access_lifetime or None,
     )
     STATE.target = target
     STATE.plan = _plan_from(options)
@@ -256,7 +271,7 @@ def _configure(environment: Environment) -> None:
 
 def _on_init(environment: Environment, **_: Any) -> None:
     runner = environment.runner
-    if isinstance(runner, LocalRunner | WorkerRunner):
+    if runner is not None:
         STATE.listen(runner)
     if isinstance(runner, WorkerRunner):
         return  # a worker learns its options from the master's first spawn message

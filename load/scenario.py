@@ -67,7 +67,8 @@ class Plan:
 class Round:
     """One expiry moment and how the clients got through it."""
 
-    step: int
+    step: int  # 1-based: user counts may repeat, step numbers do not
+    users: int
     epoch: int
     at: float  # seconds since the run started
     ok: bool
@@ -85,7 +86,7 @@ class RunState:
     tally: Tally = field(default_factory=Tally)
     target: LoadTarget | None = None
     plan: Plan = field(default_factory=Plan)
-    step: int = 0
+    step: int = 0  # 1-based number of the current step; 0 before the first
     epoch: int = 0
     started: float = field(default_factory=time.monotonic)
     rounds: list[Round] = field(default_factory=list)
@@ -156,11 +157,11 @@ class RunState:
             return max(self.plan.settle, target.access_lifetime + target.leeway + 1.0)
         return self.plan.settle
 
-    def begin_step(self, users: int, runner: Runner) -> None:
-        self.step = users
+    def begin_step(self, step: int, runner: Runner) -> None:
+        self.step = step
         self._rounds_before_step = len(self.rounds)
-        runner.send_message(STEP_MESSAGE, {"step": users})
-        gevent.spawn_later(self.expiry_wait(), self.expire_everyone, users, runner)
+        runner.send_message(STEP_MESSAGE, {"step": step})
+        gevent.spawn_later(self.expiry_wait(), self.expire_everyone, step, runner)
 
     def expire_everyone(self, step: int, runner: Runner) -> None:
         target = self.require_target()
@@ -172,14 +173,14 @@ class RunState:
         else:
             ok, detail = True, f"waited out the {target.access_lifetime}s access lifetime"
         clients = max(0, runner.user_count - self.mixed_users)
-        self.rounds.append(
-            Round(step, epoch, round(time.monotonic() - self.started, 3), ok, detail, clients)
-        )
+        at = round(time.monotonic() - self.started, 3)
+        users = self.plan.steps[step - 1]
+        self.rounds.append(Round(step, users, epoch, at, ok, detail, clients))
         if isinstance(runner, MasterRunner):
             self.epoch = epoch  # the master has no clients of its own to wake
         runner.send_message(EXPIRE_MESSAGE, {"epoch": epoch})
         level = logging.INFO if ok else logging.ERROR
-        log.log(level, "step %d users: every access token expired (%s)", step, detail)
+        log.log(level, "step %d (%d users): every access token expired (%s)", step, users, detail)
 
     def round_over(self) -> bool:
         """True once the latest round's clients have all finished, or it ran out of time."""
@@ -195,7 +196,7 @@ class RunState:
         if elapsed > self.plan.round_timeout:
             current.seconds, current.timed_out = round(elapsed, 3), True
             log.warning(
-                "step %d: %d of %d clients finished within %gs; moving on",
+                "step %d: only %d of %d clients finished within %gs; moving on",
                 current.step,
                 current.finished,
                 current.clients,
@@ -239,5 +240,5 @@ class SteppedExpiry(LoadTestShape):
             self._index += 1
             if self._index >= len(plan.steps):
                 return None
-            STATE.begin_step(plan.steps[self._index], runner)
+            STATE.begin_step(self._index + 1, runner)
         return plan.steps[self._index] + STATE.mixed_users, plan.spawn_rate

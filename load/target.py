@@ -6,7 +6,7 @@ adapter between that format and the load clients, so a change there touches only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +31,8 @@ __all__ = [
 
 TimeMode = Literal["clock", "forge", "wait"]
 TIME_MODES: tuple[TimeMode, ...] = ("clock", "forge", "wait")
+# Wait mode sleeps through one access lifetime per step; longer than this is not a load run.
+MAX_WAIT = 30
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,9 @@ def load_target(
     source: str,
     base_url: str | None = None,
     time_mode: str | None = None,
+    access_lifetime: int | None = None,
 ) -> LoadTarget:
-    """Build the load facts from profile text; `base_url` and `time_mode` override the profile.
+    """Build the load facts from profile text; the keyword arguments override the profile.
 
     Raises ProfileError with a message fit for the command line.
     """
@@ -145,7 +148,18 @@ def load_target(
         raise ProfileError(
             f"profile error: --host: expected an http:// or https:// URL, got {url!r}"
         )
-    return _from_profile(profile, url, _time_mode(profile, time_mode))
+    target = _from_profile(profile, url, _time_mode(profile, time_mode))
+    if access_lifetime is not None:
+        if access_lifetime < 1:
+            raise ProfileError("--access-lifetime must be at least 1 second")
+        target = replace(target, access_lifetime=access_lifetime)
+    if target.time_mode == "wait" and target.expiry_step > MAX_WAIT:
+        raise ProfileError(
+            f"profile error: [time] mode: 'wait' would wait {target.expiry_step}s for each "
+            f"expiry (access lifetime {target.access_lifetime}s); give the target short "
+            f"lifetimes (at most {MAX_WAIT - 1}s) or use 'clock' or 'forge'"
+        )
+    return target
 
 
 def _time_mode(profile: Profile, override: str | None) -> TimeMode:

@@ -1,0 +1,294 @@
+"""One load run = one real Locust invocation (a master and N workers, or a single process).
+
+The run writes Locust's HTML and CSV and our figures.json into its own folder; this module adds
+how much CPU the load generator and the server used, to tell which of them limited the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import psutil
+
+from load.embedded import LOOPBACK, ServerOptions, free_port
+
+__all__ = ["CpuUse", "RunResult", "RunSpec", "run_locust"]
+
+LOAD_DIR = Path(__file__).resolve().parent
+LOCUSTFILE = LOAD_DIR / "locustfile.py"
+LOCUST_CONF = LOAD_DIR / "locust.conf"
+REPO_ROOT = LOAD_DIR.parent
+WORKERS_MAX_WAIT = 30
+SAMPLE_EVERY = 0.5
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run shows and how: its clients, steps, server and whether thresholds gate it."""
+
+    name: str
+    title: str
+    classes: tuple[str, ...]
+    steps: tuple[int, ...]
+    server: ServerOptions | None = None  # None: the target named by the profile / --host
+    gated: bool = True  # a contrast run (naive clients, no grace window) gates wrong verdicts only
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds and busiest half-second of the load generator and of the server."""
+
+    wall_s: float = 0.0
+    locust_cpu_s: float = 0.0
+    server_cpu_s: float | None = None
+    locust_peak_pct: float = 0.0
+    server_peak_pct: float | None = None
+    locust_processes: int = 1
+    server_processes: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        wall = max(self.wall_s, 1e-9)
+        return {
+            "wall_s": round(self.wall_s, 2),
+            "locust_cpu_s": round(self.locust_cpu_s, 2),
+            "locust_avg_pct": round(100 * self.locust_cpu_s / wall, 1),
+            "locust_peak_pct": round(self.locust_peak_pct, 1),
+            "locust_processes": self.locust_processes,
+            "server_cpu_s": None if self.server_cpu_s is None else round(self.server_cpu_s, 2),
+            "server_avg_pct": None
+            if self.server_cpu_s is None
+            else round(100 * self.server_cpu_s / wall, 1),
+            "server_peak_pct": None
+            if self.server_peak_pct is None
+            else round(self.server_peak_pct, 1),
+            "server_processes": self.server_processes,
+        }
+
+
+@dataclass
+class RunResult:
+    spec: RunSpec
+    folder: Path
+    exit_code: int
+    figures: dict[str, Any] | None
+    cpu: CpuUse
+    problem: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _cpu_seconds(processes: Sequence[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass  # exited between listing and reading
+    return total
+
+
+class _Sampler(threading.Thread):
+    """Samples both sides' CPU every half second and keeps the busiest interval of each."""
+
+    def __init__(self, locust_pids: Callable[[], list[int]], server_pid: int | None) -> None:
+        super().__init__(daemon=True)
+        self.locust_pids = locust_pids
+        self.server_pid = server_pid
+        self.locust_peak = 0.0
+        self.server_peak = 0.0
+        self.server_processes = 0
+        self._halt = threading.Event()
+
+    def _locust_tree(self) -> list[psutil.Process]:
+        return [process for pid in self.locust_pids() for process in _tree(pid)]
+
+    def run(self) -> None:
+        last_at = time.monotonic()
+        last_locust = {p.pid: _cpu_seconds([p]) for p in self._locust_tree()}
+        last_server = _cpu_seconds(_tree(self.server_pid)) if self.server_pid else 0.0
+        while not self._halt.wait(SAMPLE_EVERY):
+            now = time.monotonic()
+            interval = max(now - last_at, 1e-6)
+            current = {p.pid: _cpu_seconds([p]) for p in self._locust_tree()}
+            # Only processes seen twice count: a process that just exited takes its time along.
+            used = sum(
+                max(0.0, t - last_locust[pid]) for pid, t in current.items() if pid in last_locust
+            )
+            self.locust_peak = max(self.locust_peak, 100 * used / interval)
+            last_locust = current
+            if self.server_pid:
+                server_tree = _tree(self.server_pid)
+                self.server_processes = max(self.server_processes, len(server_tree))
+                server_now = _cpu_seconds(server_tree)
+                self.server_peak = max(
+                    self.server_peak, 100 * (server_now - last_server) / interval
+                )
+                last_server = server_now
+            last_at = now
+
+    def halt(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _locust_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if part
+    )
+    return env
+
+
+def _spawn(argv: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    log = log_path.open("wb")
+    popen = subprocess.Popen(
+        argv,
+        cwd=REPO_ROOT,
+        env=_locust_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return popen, log
+
+
+def _end(popen: subprocess.Popen[bytes]) -> None:
+    """Stop one Locust process we started (its own process group), politely first."""
+    if popen.poll() is not None:
+        return
+    try:
+        os.killpg(popen.pid, signal.SIGTERM)
+        popen.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def run_locust(
+    spec: RunSpec,
+    *,
+    host: str,
+    folder: Path,
+    options: Sequence[str],
+    workers: int,
+    timeout: float,
+    server_pid: int | None,
+) -> RunResult:
+    """Run Locust headless for `spec` and wait for it (at most `timeout` seconds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "figures.json").unlink(missing_ok=True)  # never report a previous run's figures
+    base = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+    master = [
+        *base,
+        "--config",
+        str(LOCUST_CONF),
+        "--headless",
+        "--host",
+        host,
+        "--html",
+        str(folder / "locust.html"),
+        "--csv",
+        str(folder / "locust"),
+        "--report-dir",
+        str(folder),
+        "--run-name",
+        spec.name,
+        "--steps",
+        ",".join(str(n) for n in spec.steps),
+        *options,
+    ]
+    worker_argv: list[str] = []
+    if workers > 0:
+        port = free_port()
+        master += [
+            "--master",
+            "--master-bind-host",
+            LOOPBACK,
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            str(workers),
+            "--expect-workers-max-wait",
+            str(WORKERS_MAX_WAIT),
+        ]
+        worker_argv = [*base, "--worker", "--master-host", LOOPBACK, "--master-port", str(port)]
+    master += list(spec.classes)
+
+    cpu = CpuUse(locust_processes=1 + workers)
+    children_before = _children_cpu()
+    server_before = _cpu_seconds(_tree(server_pid)) if server_pid else None
+    started = time.monotonic()
+    processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = [
+        _spawn(master, folder / "locust-master.log" if workers else folder / "locust.log")
+    ]
+    for index in range(workers):
+        processes.append(
+            _spawn([*worker_argv, *spec.classes], folder / f"locust-worker-{index + 1}.log")
+        )
+    sampler = _Sampler(lambda: [p.pid for p, _ in processes if p.poll() is None], server_pid)
+    sampler.start()
+    problem = ""
+    master_popen = processes[0][0]
+    try:
+        exit_code = master_popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        problem = f"Locust did not finish within {timeout:.0f}s and was stopped"
+        exit_code = 124
+    finally:
+        deadline = time.monotonic() + 15
+        for popen, _ in processes[1:]:
+            # Workers leave by themselves once the master quits; wait for that, then insist.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for popen, log in processes:
+            _end(popen)
+            log.close()
+        sampler.halt()
+    cpu.wall_s = time.monotonic() - started
+    cpu.locust_cpu_s = _children_cpu() - children_before
+    cpu.locust_peak_pct = sampler.locust_peak
+    if server_pid and server_before is not None:
+        cpu.server_cpu_s = _cpu_seconds(_tree(server_pid)) - server_before
+        cpu.server_peak_pct = sampler.server_peak
+        cpu.server_processes = sampler.server_processes or None
+    figures = _read_figures(folder)
+    if figures is None and not problem:
+        problem = f"Locust exited with status {exit_code} and wrote no figures; see its log"
+    files = sorted(path.name for path in folder.iterdir() if path.is_file())
+    return RunResult(spec, folder, exit_code, figures, cpu, problem, files)
+
+
+def _read_figures(folder: Path) -> dict[str, Any] | None:
+    path = folder / "figures.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
