@@ -72,7 +72,8 @@ def e2e(session: nox.Session) -> None:
 def load(session: nox.Session) -> None:
     """Locust load runs against the reference server; reports in reports/load/."""
     install(session, "load")
-    session.error("load session not wired yet")
+    # Bounded default (under a minute); `-- --workers 2` adds Locust workers, see load/README.md.
+    session.run("python", "-m", "load", "--out", str(REPORTS / "load"), *session.posargs)
 
 
 @nox.session(python="3.11", default=False)

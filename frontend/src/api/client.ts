@@ -19,7 +19,7 @@ import { tracked } from './activity'
 import { ApiError, detailOf, kindForStatus } from './errors'
 import type { RefreshScheme } from './schemes'
 import { API_BASE_URL, endSession } from './session'
-import { readAccessToken, readRefreshToken, readTokenMode } from './tokens'
+import { readAccessToken, readSharedSession } from './tokens'
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -27,6 +27,8 @@ declare module 'axios' {
     authRetried?: boolean
     /** The access token this attempt carried (set by the request interceptor). */
     sentAccessToken?: string | null
+    /** The token to send instead of the stored one: a retry carries the token its refresh got. */
+    accessTokenOverride?: string
     /** Never refresh for this request's 401 (login, logout). */
     skipAuthRefresh?: boolean
     /** Do not show the user a message when this request fails. */
@@ -40,9 +42,9 @@ export type ResponseRecovery = (error: unknown) => Promise<AxiosResponse>
 export const http: AxiosInstance = axios.create({ baseURL: API_BASE_URL, timeout: 10_000 })
 
 http.interceptors.request.use((config) => {
-  // Read at send time, not at call time: a request that waited behind a refresh (or a retry)
-  // must carry the newest token, whichever tab stored it.
-  const token = readAccessToken()
+  // Read at send time, not at call time, so a request carries the newest token this tab knows.
+  // A retry carries exactly the token its refresh produced (the mirror may lag behind it).
+  const token = config.accessTokenOverride ?? readAccessToken()
   config.sentAccessToken = token
   if (token) {
     config.headers.set('Authorization', `Bearer ${token}`)
@@ -69,8 +71,8 @@ export function createRecovery(scheme: RefreshScheme): ResponseRecovery {
     if (!unauthorized || config.skipAuthRefresh || config.authRetried) {
       throw reportFailure(error)
     }
-    await scheme.freshToken(config.sentAccessToken ?? null)
-    return http.request({ ...config, authRetried: true })
+    const token = await scheme.freshToken(config.sentAccessToken ?? null)
+    return http.request({ ...config, authRetried: true, accessTokenOverride: token })
   }
 }
 
@@ -114,7 +116,8 @@ export function getPublic(): Promise<PublicData> {
  * which session to revoke); whatever it answers, the local session ends.
  */
 export async function logout(): Promise<void> {
-  const refreshToken = readTokenMode() === 'body' ? readRefreshToken() : null
+  const session = await readSharedSession()
+  const refreshToken = session?.mode === 'body' ? session.refreshToken : null
   try {
     await http.post('/logout', refreshToken ? { refresh_token: refreshToken } : undefined, {
       withCredentials: true,

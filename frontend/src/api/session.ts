@@ -9,11 +9,10 @@ import { broadcast, onTabMessage, withRefreshLock } from './tabs'
 import {
   clearTokens,
   hasSession,
-  readAccessToken,
-  readRefreshToken,
-  readTokenMode,
+  readSharedSession,
   saveLogin,
   saveRefreshed,
+  type StoredSession,
 } from './tokens'
 
 export type EndReason = 'session-expired' | 'logged-out' | 'logged-out-elsewhere'
@@ -64,28 +63,30 @@ function parseTokens(data: unknown): { accessToken: string; refreshToken?: strin
 
 export async function login(username: string, password: string): Promise<void> {
   const { data } = await authHttp.post<unknown>('/login', { username, password })
-  saveLogin(username, parseTokens(data))
+  await saveLogin(username, parseTokens(data))
   broadcast({ type: 'login' })
 }
 
 /**
- * POST /refresh and store the answer; no locking, no checks. Rejects with an ApiError whose kind
- * is 'session-expired' when the server refuses the refresh token (or there is none to send), and
- * a transient kind (server, network, rate-limited) otherwise.
+ * POST /refresh for `session` (default: the stored one) and store the answer; no locking, no
+ * checks. Rejects with an ApiError whose kind is 'session-expired' when the server refuses the
+ * refresh token (or there is none to send), and a transient kind (server, network, rate-limited)
+ * otherwise.
  */
-export async function requestNewTokens(): Promise<string> {
-  const cookieMode = readTokenMode() === 'cookie'
-  const refreshToken = readRefreshToken()
-  if (!cookieMode && refreshToken === null) {
+export async function requestNewTokens(session?: StoredSession | null): Promise<string> {
+  const current = session === undefined ? await readSharedSession() : session
+  if (current === null) {
+    throw new ApiError('session-expired', 'logged out', null, false)
+  }
+  if (current.mode === 'body' && current.refreshToken === null) {
     throw new ApiError('session-expired', 'no refresh token', null, false)
   }
   try {
-    const body = cookieMode ? undefined : { refresh_token: refreshToken }
+    // Cookie mode: no body; the browser sends the HttpOnly cookie scoped to /refresh.
+    const body = current.mode === 'body' ? { refresh_token: current.refreshToken } : undefined
     activity.refreshes += 1
     const { data } = await authHttp.post<unknown>('/refresh', body)
-    const tokens = parseTokens(data)
-    saveRefreshed(tokens)
-    return tokens.accessToken
+    return (await saveRefreshed(current, parseTokens(data))).accessToken
   } catch (error) {
     if (error instanceof ApiError) throw error
     const status = statusOf(error)
@@ -103,7 +104,7 @@ export async function requestNewTokens(): Promise<string> {
  */
 export function endSession(reason: EndReason): void {
   const hadSession = hasSession()
-  clearTokens()
+  void clearTokens()
   if (hadSession && reason !== 'logged-out-elsewhere') {
     broadcast({ type: 'logout', reason: reason === 'logged-out' ? 'logged-out' : 'session-expired' })
   }
@@ -113,8 +114,8 @@ export function endSession(reason: EndReason): void {
 
 /**
  * The refresh operation: called by at most one caller per tab at a time (the scheme sees to that)
- * and serialised across tabs by the refresh lock. Inside the lock it re-reads the stored access
- * token: if another tab, or an earlier refresh in this tab, has already replaced the token the
+ * and serialised across tabs by the refresh lock. Inside the lock it reads the authoritative token
+ * record: if another tab, or an earlier refresh in this tab, has already replaced the token the
  * caller's request was sent with, that token is the answer and no /refresh is made. That check is
  * what makes ten 401s arriving over a few hundred milliseconds cost exactly one refresh, and two
  * tabs never present the same rotating refresh token twice.
@@ -124,12 +125,9 @@ export function endSession(reason: EndReason): void {
 export async function refreshOnce(staleToken: string | null): Promise<string> {
   try {
     return await withRefreshLock(async () => {
-      const current = readAccessToken()
-      if (current === null) {
-        throw new ApiError('session-expired', 'logged out', null, false)
-      }
-      if (current !== staleToken) return current
-      return requestNewTokens()
+      const session = await readSharedSession()
+      if (session !== null && session.accessToken !== staleToken) return session.accessToken
+      return requestNewTokens(session)
     })
   } catch (error) {
     throw failRefresh(error)
@@ -156,7 +154,7 @@ export function listenToOtherTabs(): void {
     }
     // The sender has already cleared the shared storage; this tab only has to show it.
     notify(message.reason === 'session-expired' ? 'session-expired' : 'logged-out-elsewhere')
-    clearTokens()
+    void clearTokens()
     hooks.ended(message.reason === 'session-expired' ? 'session-expired' : 'logged-out-elsewhere')
   })
 }

@@ -1,20 +1,23 @@
 // Cross-tab coordination: one refresh at a time across every tab of the origin, and messages
 // (logout, login) from one tab to the others.
 //
-// Mutual exclusion uses the Web Locks API; where it is missing, a best-effort lease in
-// localStorage (write, wait, re-read: the last writer wins) with an expiry so a closed tab never
-// blocks the others. Messages use BroadcastChannel; where it is missing, a `storage` event on a
-// message key. Either way a tab that gets the lock re-reads the stored tokens before refreshing,
-// which is what actually keeps two tabs from spending the same (rotating) refresh token twice.
+// Mutual exclusion uses the Web Locks API. Where it is missing, a lease in IndexedDB taken by an
+// atomic compare-and-set (one readwrite transaction), with an expiry so a closed tab never blocks
+// the others; where IndexedDB is missing too, only the in-tab single flight remains. Messages use
+// BroadcastChannel; where it is missing, a `storage` event on a message key.
+//
+// The lock alone is not enough: the tab that gets it next must also *see* what the previous holder
+// stored. The refresh operation therefore reads the authoritative token record (tokens.ts) inside
+// the lock, and uses a token another tab has already obtained instead of refreshing again.
+import { hasIndexedDb, idbUpdate } from './idb'
 
 const LOCK_NAME = 'dualtoken:refresh'
 const CHANNEL_NAME = 'dualtoken'
-const LEASE_KEY = 'dualtoken.refresh_lease'
+const LEASE_KEY = 'refresh_lease'
 const MESSAGE_KEY = 'dualtoken.message'
 /** Longer than the refresh call's timeout, so a live holder never loses its lease. */
 const LEASE_MS = 15_000
-const LEASE_SETTLE_MS = 30
-const LEASE_POLL_MS = 100
+const LEASE_POLL_MS = 50
 
 export type TabMessage =
   | { type: 'logout'; reason: 'logged-out' | 'session-expired' }
@@ -36,7 +39,8 @@ export function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
     // The lock's promise settles with the callback's own result (DOM typings nest the Promise).
     return navigator.locks.request(LOCK_NAME, task) as unknown as Promise<T>
   }
-  return withStorageLease(task)
+  if (hasIndexedDb()) return withLease(task)
+  return task()
 }
 
 interface Lease {
@@ -44,58 +48,34 @@ interface Lease {
   until: number
 }
 
-function readLease(): Lease | null {
-  const raw = localStorage.getItem(LEASE_KEY)
-  if (!raw) return null
+/** Take the lease if it is free, expired or already ours; true when we hold it afterwards. */
+async function tryLease(): Promise<boolean> {
+  const now = Date.now()
+  const lease = await idbUpdate<Lease>(LEASE_KEY, (old) =>
+    old === undefined || old.until < now || old.owner === TAB_ID
+      ? { owner: TAB_ID, until: now + LEASE_MS }
+      : old,
+  )
+  return lease?.owner === TAB_ID
+}
+
+async function withLease<T>(task: () => Promise<T>): Promise<T> {
+  // Waiting longer than one lease means the holder is stuck: its lease has expired by then.
+  const giveUpAt = Date.now() + LEASE_MS + 1_000
+  let held = false
   try {
-    const lease = JSON.parse(raw) as Partial<Lease>
-    return typeof lease.owner === 'string' && typeof lease.until === 'number'
-      ? { owner: lease.owner, until: lease.until }
-      : null
+    while (!(held = await tryLease()) && Date.now() < giveUpAt) await sleep(LEASE_POLL_MS)
   } catch {
-    return null
+    held = false // IndexedDB failed: go on unlocked rather than hang
   }
-}
-
-function waitForLeaseChange(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      window.removeEventListener('storage', onStorage)
-      clearTimeout(timer)
-      resolve()
-    }
-    const onStorage = (event: StorageEvent): void => {
-      if (event.key === LEASE_KEY) done()
-    }
-    const timer = setTimeout(done, ms)
-    window.addEventListener('storage', onStorage)
-  })
-}
-
-async function acquireLease(): Promise<void> {
-  // Waiting longer than one lease means the holder is gone or stuck: proceed rather than hang.
-  const giveUpAt = Date.now() + LEASE_MS
-  while (Date.now() < giveUpAt) {
-    const lease = readLease()
-    if (lease === null || lease.until < Date.now() || lease.owner === TAB_ID) {
-      localStorage.setItem(LEASE_KEY, JSON.stringify({ owner: TAB_ID, until: Date.now() + LEASE_MS }))
-      await sleep(LEASE_SETTLE_MS)
-      if (readLease()?.owner === TAB_ID) return
-    }
-    await waitForLeaseChange(LEASE_POLL_MS)
-  }
-}
-
-function releaseLease(): void {
-  if (readLease()?.owner === TAB_ID) localStorage.removeItem(LEASE_KEY)
-}
-
-async function withStorageLease<T>(task: () => Promise<T>): Promise<T> {
-  await acquireLease()
   try {
     return await task()
   } finally {
-    releaseLease()
+    if (held) {
+      await idbUpdate<Lease>(LEASE_KEY, (old) => (old?.owner === TAB_ID ? undefined : old)).catch(
+        () => undefined,
+      )
+    }
   }
 }
 
@@ -143,7 +123,7 @@ export function onTabMessage(listener: (message: TabMessage) => void): void {
 
 /** For the status bar: which mechanisms this browser gave us. */
 export function coordinationMechanisms(): string {
-  const lock = hasWebLocks() ? 'web-locks' : 'storage-lease'
+  const lock = hasWebLocks() ? 'web-locks' : hasIndexedDb() ? 'idb-lease' : 'tab-only'
   const messages = channel ? 'broadcast-channel' : 'storage-event'
   return `${lock}+${messages}`
 }

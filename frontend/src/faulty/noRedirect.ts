@@ -6,13 +6,14 @@ import { http, reportFailure, type ResponseRecovery } from '../api/client'
 import { createPromiseScheme } from '../api/schemes'
 import { requestNewTokens } from '../api/session'
 import { withRefreshLock } from '../api/tabs'
-import { readAccessToken } from '../api/tokens'
+import { readSharedSession } from '../api/tokens'
 
 export function noRedirectRecovery(): ResponseRecovery {
   const scheme = createPromiseScheme((staleToken) =>
     withRefreshLock(async () => {
-      const current = readAccessToken()
-      return current !== null && current !== staleToken ? current : requestNewTokens()
+      const session = await readSharedSession()
+      if (session !== null && session.accessToken !== staleToken) return session.accessToken
+      return requestNewTokens(session)
     }),
   )
   return async (error) => {
@@ -21,7 +22,8 @@ export function noRedirectRecovery(): ResponseRecovery {
     if (error.response?.status !== 401 || config.skipAuthRefresh || config.authRetried) {
       throw reportFailure(error)
     }
-    await scheme.freshToken(config.sentAccessToken ?? null) // the fault: failure is not handled
-    return http.request({ ...config, authRetried: true })
+    // The fault: a failure here is passed on as it is; the session is never ended.
+    const token = await scheme.freshToken(config.sentAccessToken ?? null)
+    return http.request({ ...config, authRetried: true, accessTokenOverride: token })
   }
 }

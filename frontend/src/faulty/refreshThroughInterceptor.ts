@@ -4,7 +4,7 @@
 import { createRecovery, http, type ResponseRecovery } from '../api/client'
 import { createQueueScheme } from '../api/schemes'
 import { failRefresh } from '../api/session'
-import { readRefreshToken, readTokenMode, saveRefreshed } from '../api/tokens'
+import { readSharedSession, saveRefreshed } from '../api/tokens'
 
 interface RefreshAnswer {
   access_token: string
@@ -15,10 +15,12 @@ export function refreshThroughInterceptorRecovery(): ResponseRecovery {
   return createRecovery(
     createQueueScheme(async () => {
       try {
-        const refreshToken = readTokenMode() === 'body' ? readRefreshToken() : null
-        const body = refreshToken ? { refresh_token: refreshToken } : undefined
+        const session = await readSharedSession()
+        if (session === null) throw new Error('logged out')
+        const body = session.refreshToken ? { refresh_token: session.refreshToken } : undefined
         const { data } = await http.post<RefreshAnswer>('/refresh', body, { withCredentials: true })
-        saveRefreshed(
+        await saveRefreshed(
+          session,
           data.refresh_token
             ? { accessToken: data.access_token, refreshToken: data.refresh_token }
             : { accessToken: data.access_token },

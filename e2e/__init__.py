@@ -1,0 +1,1 @@
+"""Browser tests: the Vue client in real Chromium against the real reference server."""

@@ -1,0 +1,93 @@
+"""Faults the server has no switch for, injected with Playwright routes on a browser context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Route
+
+_INVALID_TOKEN = 'Bearer error="invalid_token", error_description="injected by the e2e suite"'
+
+
+def _path_is(path: str) -> Callable[[str], bool]:
+    return lambda url: urlsplit(url).path == path
+
+
+def fulfill_status(route: Route, status: int) -> None:
+    headers = {"WWW-Authenticate": _INVALID_TOKEN} if status == 401 else {}
+    route.fulfill(
+        status=status,
+        content_type="application/json",
+        headers=headers,
+        body=json.dumps({"detail": f"injected {status}"}),
+    )
+
+
+class RefreshHold:
+    """Park every POST /refresh until `release()`, to make tabs' refresh attempts overlap."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self._context = context
+        self.held: list[Route] = []
+        self._matcher = _path_is("/refresh")
+        context.route(self._matcher, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        self.held.append(route)
+
+    def release(self) -> None:
+        # Continue first: unrouting a handler settles the routes it still holds by itself.
+        for route in self.held:
+            route.continue_()
+        self._context.unroute(self._matcher, self._hold)
+
+
+class RefreshAnswers:
+    """Answer every POST /refresh with *status* instead of asking the server."""
+
+    def __init__(self, context: BrowserContext, status: int) -> None:
+        self.status = status
+        self._context = context
+        self._matcher = _path_is("/refresh")
+        context.route(self._matcher, self._answer)
+
+    def _answer(self, route: Route) -> None:
+        fulfill_status(route, self.status)
+
+    def stop(self) -> None:
+        self._context.unroute(self._matcher, self._answer)
+
+
+class ProtectedAnswers:
+    """Answer GET /protected with *status* (or abort it: a network error) when the request
+    carries a token other than *spare_token* (None: every request), at most *times* times
+    (None: always). With spare_token = the expired token, this hits the retries only."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        status: int | None,
+        *,
+        spare_token: str | None = None,
+        times: int | None = None,
+    ) -> None:
+        self.status = status
+        self.spare_authorization = f"Bearer {spare_token}" if spare_token else None
+        self.remaining = times
+        self.hits = 0
+        context.route(_path_is("/protected"), self._handle)
+
+    def _handle(self, route: Route) -> None:
+        spared = route.request.headers.get("authorization") == self.spare_authorization
+        if spared or self.remaining == 0:
+            route.continue_()
+            return
+        if self.remaining is not None:
+            self.remaining -= 1
+        self.hits += 1
+        if self.status is None:
+            route.abort("connectionrefused")
+        else:
+            fulfill_status(route, self.status)

@@ -1,0 +1,75 @@
+"""Build the frontend for the browser tests: the shipped build, and the test-only faulty one."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from e2e.servers import REPO_ROOT
+
+FRONTEND = REPO_ROOT / "frontend"
+DEFAULT_DIST = FRONTEND / "dist"
+# What a build depends on: if any of these is newer than the build, the build is stale.
+_SOURCES = ("src", "index.html", "vite.config.ts", "package-lock.json", "tsconfig.json")
+BUILD_TIMEOUT_S = 300
+
+
+class FrontendBuildError(RuntimeError):
+    """npm is missing or the build failed; the message says what to run."""
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = FRONTEND / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                newest = max(newest, file.stat().st_mtime)
+    return newest
+
+
+def _npm(*args: str) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise FrontendBuildError("npm not found: install Node.js 20.19+ to build frontend/")
+    try:
+        completed = subprocess.run(
+            [npm, *args],
+            cwd=FRONTEND,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise FrontendBuildError(f"npm {' '.join(args)} took over {BUILD_TIMEOUT_S}s") from exc
+    if completed.returncode != 0:
+        raise FrontendBuildError(
+            f"npm {' '.join(args)} failed ({completed.returncode}):\n"
+            + (completed.stdout + completed.stderr)[-3000:]
+        )
+
+
+def _ensure_node_modules() -> None:
+    if not (FRONTEND / "node_modules" / ".bin" / "vite").exists():
+        _npm("ci", "--no-audit", "--no-fund")
+
+
+def ensure_default_build() -> Path:
+    """frontend/dist, rebuilt first when missing or older than the sources."""
+    index = DEFAULT_DIST / "index.html"
+    if not index.is_file() or index.stat().st_mtime < _newest_source_mtime():
+        _ensure_node_modules()
+        _npm("run", "build")
+    return DEFAULT_DIST
+
+
+def build_faulty(out_dir: Path) -> Path:
+    """The faulty build (vite --mode faulty) into *out_dir*, which tests own and discard."""
+    _ensure_node_modules()
+    _npm("exec", "--", "vite", "build", "--mode", "faulty", "--outDir", str(out_dir), "--emptyOutDir")
+    if not (out_dir / "index.html").is_file():
+        raise FrontendBuildError(f"faulty build wrote no {out_dir / 'index.html'}")
+    return out_dir
