@@ -58,7 +58,18 @@ def server(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """The conformance suite against the embedded reference server (or -- --profile FILE)."""
     install(session)
-    session.error("conformance session not wired yet")
+    args = list(session.posargs)
+    # Every run leaves all three reports in one folder unless the caller chose where.
+    if not {"--report-dir", "--dry-run"} & set(args):
+        args += ["--report-dir", str(REPORTS / "conformance")]
+    session.run("python", "-m", "conformance", *args)
+
+
+@nox.session(python="3.11", default=False)
+def bench_conformance(session: nox.Session) -> None:
+    """Cases/s of a full conformance run against the reference server over HTTP (goal: <= 10 s)."""
+    install(session)
+    session.run("python", "-m", "tests.conformance.bench_speed", *session.posargs)
 
 
 @nox.session(python="3.11", default=False)
