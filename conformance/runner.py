@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -174,7 +175,10 @@ async def run_suite_async(
                 if on_result is not None:
                     on_result(result)
         finally:
-            await clock.stop()
+            # Putting the target's clock back is a courtesy; a target gone by now must not
+            # turn a finished run into a crash.
+            with contextlib.suppress(HarnessError):
+                await clock.stop()
     return SuiteResult(profile, results, loop.time() - started, strict)
 
 

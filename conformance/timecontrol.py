@@ -65,7 +65,7 @@ class FrozenTime:
         self._frozen.tick(timedelta(seconds=seconds))
 
 
-class TestClock:
+class ClockEndpoint:
     """The target's clock endpoint: GET answers {"now"}, POST {"advance": s} moves it."""
 
     mode = "clock"
@@ -164,7 +164,7 @@ def make_time_control(profile: Profile, target: Target) -> TimeControl:
             raise HarnessError("time mode freeze needs an in-process target")
         return FrozenTime()
     if mode == "clock":
-        return TestClock(target, profile.time.clock_path)
+        return ClockEndpoint(target, profile.time.clock_path)
     if mode == "wait":
         return RealWait(profile.time.max_wait)
     return ForgedTime()
