@@ -36,7 +36,7 @@ def plot_steps(runs: list[dict[str, Any]], path: Path) -> bool:
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
-    figure, (latency, storm) = plt.subplots(1, 2, figsize=(12, 4.8))
+    figure, (latency, storm, silent) = plt.subplots(1, 3, figsize=(16, 4.8))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (run, kind, steps) in enumerate(series):
         color = colors[index % len(colors)]
@@ -48,6 +48,9 @@ def plot_steps(runs: list[dict[str, Any]], path: Path) -> bool:
                 latency.plot(users, values, style, marker="o", color=color, label=f"{label} {name}")
         factors = [step["storm_factor"] for step in steps]
         storm.plot(users, factors, "-", marker="o", color=color, label=label)
+        for name, style in (("p50", ":"), ("p95", "-")):
+            values = [step["silent_refresh_ms"][name] for step in steps]
+            silent.plot(users, values, style, marker="o", color=color, label=f"{label} {name}")
     latency.set_title("/refresh latency when every token expires at once")
     latency.set_xlabel("simulated users (all expiring together)")
     latency.set_ylabel("milliseconds")
@@ -60,6 +63,11 @@ def plot_steps(runs: list[dict[str, Any]], path: Path) -> bool:
     storm.set_ylim(bottom=0)
     storm.grid(True, alpha=0.3)
     storm.legend(fontsize=8)
+    silent.set_title("silent refresh: first 401 → retried request answered")
+    silent.set_xlabel("simulated users (all expiring together)")
+    silent.set_ylabel("milliseconds the user waited")
+    silent.grid(True, alpha=0.3)
+    silent.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
