@@ -5,6 +5,7 @@ across those runs, no case is only ever skipped."""
 from __future__ import annotations
 
 import sys
+from shlex import quote
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.conformance.restartable import restartable_server
 from tests.servers import REPO_ROOT, reference_server
 
 PROFILES = REPO_ROOT / "conformance" / "profiles"
+RESTARTER = "tests.conformance.restartable"
 
 
 def _with_options(profile: Profile, **options: object) -> Profile:
@@ -84,7 +86,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteResult]:
             disable_user=None,
             enable_user=None,
             restart=RestartSpec(
-                command=f"cd {REPO_ROOT} && {sys.executable} -m tests.conformance.restartable {state}"
+                command=f"cd {quote(str(REPO_ROOT))} && {quote(sys.executable)} -m {RESTARTER} "
+                f"{quote(str(state))}"
             ),
         )
         # The families this configuration exists for; the full catalogue runs over HTTP above.
