@@ -5,10 +5,10 @@ across those runs, no case is only ever skipped."""
 from __future__ import annotations
 
 import sys
-from shlex import quote
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from shlex import quote
 
 import pytest
 
