@@ -8,10 +8,10 @@ import logging
 import sqlite3
 import sys
 
-import uvicorn
 from pydantic import ValidationError
 
 from reference_server.config import Settings, warn_if_dev
+from reference_server.serving import serve
 from reference_server.store import open_store
 from reference_server.users import UsersFileError, hash_password
 
@@ -77,16 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except sqlite3.Error as exc:  # e.g. a DUALTOKEN_STORE file in a missing or read-only folder
         print(f"reference_server: DUALTOKEN_STORE={settings.store}: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        "reference_server.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        # Keep-alive for load runs from many clients; h11 caps header size (431/400 past it).
-        timeout_keep_alive=30,
-    )
+    serve(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
     return 0
 
 
