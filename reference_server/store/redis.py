@@ -42,7 +42,12 @@ def _ttl(until: float, now: float) -> int:
 class RedisStore:
     def __init__(self, url: str, *, prefix: str = "dualtoken:") -> None:
         self.url = url
-        self._redis: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        # A blocking pool: past its size a request waits for a free connection, where redis-py's
+        # default pool raises "Too many connections" (a 500) once 100 commands are in flight.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=100, timeout=10, decode_responses=True
+        )
+        self._redis: Any = aioredis.Redis.from_pool(pool)
         self._prefix = prefix
         self._rotate_script: Any = self._redis.register_script(_ROTATE)
 
