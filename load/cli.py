@@ -182,7 +182,23 @@ def _resolve_target(args: argparse.Namespace) -> tuple[LoadTarget | None, str]:
         pass  # any HTTP answer means the target is there
     except (urllib.error.URLError, OSError) as exc:
         raise UsageError(f"cannot reach {target.base_url}: {exc}") from None
+    if target.time_mode == "clock":
+        _check_clock_hook(target)
     return target, f"{target.name} at {target.base_url} (profile {source})"
+
+
+def _check_clock_hook(target: LoadTarget) -> None:
+    url = target.base_url + target.clock_path
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:
+        raise UsageError(
+            f"clock mode, but GET {url} answered HTTP {exc.code}: the target has no test clock "
+            "hook; use --time-mode forge (needs the signing key) or wait (short lifetimes)"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise UsageError(f"cannot read the target's clock at {url}: {exc}") from None
 
 
 def _loopback(host: str) -> bool:

@@ -177,6 +177,12 @@ def violations(figures: dict[str, Any], limits: Thresholds) -> list[str]:
     wrong = figures["verdicts"]["wrong"]
     if limits.max_wrong_verdicts >= 0 and wrong > limits.max_wrong_verdicts:
         found.append(f"{wrong} wrong verdicts > {limits.max_wrong_verdicts}")
+    if (
+        limits.max_wrong_verdicts >= 0
+        and "MixedTokenClient" in figures["user_classes"]
+        and figures["verdicts"]["checked"] == 0
+    ):
+        found.append("no verdict was checked: the mixed-token clients never got a usable batch")
     false_logouts = sum(kind["false_logouts"] for kind in figures["kinds"].values())
     if limits.max_false_logouts >= 0 and false_logouts > limits.max_false_logouts:
         found.append(f"{false_logouts} false logouts > {limits.max_false_logouts}")
