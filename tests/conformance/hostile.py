@@ -110,7 +110,7 @@ def serve_hostile(kind: str) -> Iterator[str]:
     handler = HOSTILE[kind]
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    box: dict[str, asyncio.AbstractServer] = {}
+    box: dict[str, asyncio.Server] = {}
     handlers: set[asyncio.Task[None]] = set()
     stopping = asyncio.Event()
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections import defaultdict
+from contextvars import ContextVar
+from typing import Any
 
-from reference_server.auth import AuthService, IssuedTokens, jti_key
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from reference_server.auth import AuthService, IssuedTokens, jti_key, sid_key
 from reference_server.store import Link, MemoryStore, Rotation, RotationVerdict
 from reference_server.tokens import Claims, TokenError
-from reference_server.users import User
+from reference_server.users import User, UserDirectory
 
 
 class LogoutNoop(AuthService):
@@ -111,3 +119,257 @@ class RacyRotation(MemoryStore):
             await self.begin_session(sid, successor)
             return RotationVerdict(Rotation.ROTATED, successor)
         return await super().rotate(sid, presented_jti, successor, now=now, grace=grace)
+
+
+class GraceMintsNewSuccessor(MemoryStore):
+    """A replay inside the grace window gets a brand-new successor, not the current one."""
+
+    async def rotate(
+        self, sid: str, presented_jti: str, successor: Link, *, now: float, grace: float
+    ) -> RotationVerdict:
+        verdict = await super().rotate(sid, presented_jti, successor, now=now, grace=grace)
+        if verdict.outcome is Rotation.GRACE_REPLAY:
+            self._sessions[sid] = dataclasses.replace(self._sessions[sid], current=successor)
+            return RotationVerdict(Rotation.ROTATED, successor)
+        return verdict
+
+
+class OneTokenForBoth(AuthService):
+    """The seed without its second token: one long-lived token, handed out as both."""
+
+    def _long(self, claims: Claims) -> Claims:
+        return dataclasses.replace(claims, exp=claims.iat + self.tokens.refresh_ttl)
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        access = self._long(issued.access)
+        token = self.tokens.encode(access)
+        return IssuedTokens(token, access, token, access)
+
+    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+        return await super().check(token, kind="access", now=now)
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        access = self._long((await super().refresh(token, now)).access)
+        return IssuedTokens(self.tokens.encode(access), access)
+
+    async def logout(self, access: Claims, refresh_token: str | None, now: float) -> None:
+        await super().logout(access, None, now)
+
+
+# The key this server used before a key rotation; some code path still signs with it.
+STALE_KEY = "dualtoken-previous-key/rotated-out-but-still-used-somewhere"
+
+
+class _StaleKey(AuthService):
+    def _stale(self, claims: Claims) -> str:
+        return jwt.encode(dataclasses.asdict(claims), STALE_KEY, algorithm=self.tokens.algorithm)
+
+
+class StaleKeyAtLogin(_StaleKey):
+    """Login signs the access token with the old key, which checks no longer accept."""
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        return dataclasses.replace(issued, access_token=self._stale(issued.access))
+
+
+class StaleKeyAtRefresh(_StaleKey):
+    """Refresh signs the new access token with the old key; login is fine."""
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        issued = await super().refresh(token, now)
+        return dataclasses.replace(issued, access_token=self._stale(issued.access))
+
+
+class OneShotRefresh(AuthService):
+    """Without rotation, a refresh token is still burnt by its first use."""
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        issued = await super().refresh(token, now)
+        presented = self.tokens.decode(token, expected="refresh", now=now)
+        await self.store.revoke(jti_key(presented), until=presented.exp, now=now)
+        return issued
+
+
+class RotationEchoesToken(AuthService):
+    """Claims to rotate, but hands the presented refresh token back as the 'new' one."""
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        issued = await super().refresh(token, now)
+        presented = self.tokens.decode(token, expected="refresh", now=now)
+        return dataclasses.replace(issued, refresh_token=token, refresh=presented)
+
+
+# Set while a /refresh runs, so revoke_session knows it was called for reuse, not for logout.
+_REFRESHING: ContextVar[bool] = ContextVar("refreshing", default=False)
+
+
+class _SessionsByUser(AuthService):
+    """Remembers which sessions each user has (a helper for the reuse faults below)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sessions: dict[str, set[str]] = defaultdict(set)
+        self.owner: dict[str, str] = {}
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        self.sessions[issued.access.sub].add(issued.access.sid)
+        self.owner[issued.access.sid] = issued.access.sub
+        return issued
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        reset = _REFRESHING.set(True)
+        try:
+            return await super().refresh(token, now)
+        finally:
+            _REFRESHING.reset(reset)
+
+
+class ReuseRevokesEverySession(_SessionsByUser):
+    """Reuse detection logs the user out everywhere, not just the stolen family."""
+
+    async def revoke_session(self, sid: str, now: float) -> None:
+        if not _REFRESHING.get():
+            await super().revoke_session(sid, now)
+            return
+        for other in sorted(self.sessions.get(self.owner.get(sid, ""), {sid}) | {sid}):
+            await super().revoke_session(other, now)
+
+
+class LogoutEverywhere(_SessionsByUser):
+    """Logout revokes every session of the user (a per-user blacklist), not only the caller's."""
+
+    async def logout(self, access: Claims, refresh_token: str | None, now: float) -> None:
+        await super().logout(access, refresh_token, now)
+        for sid in sorted(self.sessions.get(access.sub, set())):
+            await self.revoke_session(sid, now)
+
+
+class ReuseLocksAccount(_SessionsByUser):
+    """Reuse detection disables the account, so the user cannot log in again."""
+
+    async def revoke_session(self, sid: str, now: float) -> None:
+        await super().revoke_session(sid, now)
+        if _REFRESHING.get() and sid in self.owner:
+            self.users.set_disabled(self.owner[sid], True)
+
+
+class UnknownUsersPass(AuthService):
+    """A token for a user that does not exist is honoured (only disabled users are refused)."""
+
+    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+        claims = self.tokens.decode(
+            token, expected="access" if kind == "access" else "refresh", now=now
+        )
+        if await self.store.any_revoked((jti_key(claims), sid_key(claims.sid))):
+            raise TokenError("token has been revoked")
+        user = self.users.get(claims.sub)
+        if user is not None and user.disabled:
+            raise TokenError("user is disabled")
+        return claims, user or User(claims.sub, "")
+
+
+class SessionAllowlist(AuthService):
+    """Live sessions are an allow-list in process memory, so a restart logs everyone out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.live: set[str] = set()
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        self.live.add(issued.access.sid)
+        return issued
+
+    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+        claims, user = await super().check(token, kind=kind, now=now)
+        if claims.sid not in self.live:
+            raise TokenError("unknown session")
+        return claims, user
+
+
+class CountingUsers(UserDirectory):
+    """Counts how often each user was disabled, so sessions can remember the count."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        super().__init__(hasher)
+        self.disabled_count: dict[str, int] = defaultdict(int)
+
+    def set_disabled(self, username: str, disabled: bool) -> bool:
+        if disabled:
+            self.disabled_count[username] += 1
+        return super().set_disabled(username, disabled)
+
+
+class DisablingRevokes(AuthService):
+    """Disabling a user ends their sessions for good: re-enabling does not bring them back."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.born: dict[str, int] = {}
+
+    def _count(self, username: str) -> int:
+        assert isinstance(self.users, CountingUsers)
+        return self.users.disabled_count[username]
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        self.born[issued.access.sid] = self._count(username)
+        return issued
+
+    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+        claims, user = await super().check(token, kind=kind, now=now)
+        if self.born.get(claims.sid, 0) != self._count(claims.sub):
+            raise TokenError("session ended when the user was disabled")
+        return claims, user
+
+
+class PasswordNotChecked(UserDirectory):
+    """Any password logs an existing, active user in."""
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        return self.active(username)
+
+
+class UnknownUserFallsBack(UserDirectory):
+    """An unknown username is checked against the first user's record (a default in a lookup)."""
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        first = next(iter(self._users))
+        return super().authenticate(username if self.get(username) else first, password)
+
+
+class PasswordNormalised(UserDirectory):
+    """Passwords are trimmed and lower-cased before they are checked."""
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        return super().authenticate(username, password.strip().lower())
+
+
+class DisabledUsersLogIn(UserDirectory):
+    """Login checks the password but not the disabled flag."""
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        user = self.get(username)
+        if user is None or not user.disabled:
+            return super().authenticate(username, password)
+        try:
+            self._hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return user
+
+
+# What an empty password is turned into before validation (see http.EmptyPasswordBinds).
+EMPTY_PASSWORD = "\x00(empty)"
+
+
+class EmptyPasswordBinds(UserDirectory):
+    """An empty password is an anonymous bind that succeeds, as on a misconfigured LDAP."""
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        if password == EMPTY_PASSWORD:
+            return self.active(username)
+        return super().authenticate(username, password)
