@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -100,8 +101,18 @@ def exchange_with_server_pid(
 
 def serving_pid(server: Process, client_port: int) -> int:
     """The PID holding the server side of the loopback connection from *client_port* (Linux)."""
-    inode = _server_socket_inode(server.port, client_port)
-    target = f"socket:[{inode}]"
+    return serving_pids(server, [client_port])[client_port]
+
+
+def serving_pids(server: Process, client_ports: Sequence[int]) -> dict[int, int]:
+    """serving_pid() for several connections, reading the kernel's socket table once."""
+    inodes = _server_socket_inodes(server.port)
+    wanted = {}
+    for port in client_ports:
+        if port not in inodes:
+            raise LookupError(f"no server socket for the connection from port {port}")
+        wanted[f"socket:[{inodes[port]}]"] = port
+    found: dict[int, int] = {}
     for pid in [server.pid, *server.descendants()]:
         fd_dir = Path(f"/proc/{pid}/fd")
         try:
@@ -110,23 +121,30 @@ def serving_pid(server: Process, client_port: int) -> int:
             continue
         for name in names:
             try:
-                if os.readlink(fd_dir / name) == target:
-                    return pid
+                client = wanted.get(os.readlink(fd_dir / name))
             except OSError:
                 continue
-    raise LookupError(f"no process of {server.name} holds the connection from port {client_port}")
+            if client is not None:
+                found[client] = pid
+    missing = set(client_ports) - set(found)
+    if missing:
+        raise LookupError(f"no process of {server.name} holds the connections from {missing}")
+    return found
 
 
-def _server_socket_inode(server_port: int, client_port: int) -> int:
-    # /proc/net/tcp rows: "sl local_address rem_address st ... uid timeout inode ...", with
-    # addresses as HEXIP:HEXPORT. The server side is local=server_port, remote=client_port.
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port = int(fields[1].rsplit(":", 1)[1], 16)
-        remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-        if local_port == server_port and remote_port == client_port and fields[9] != "0":
-            return int(fields[9])
-    raise LookupError(f"no server socket for the connection from port {client_port}")
+def _server_socket_inodes(server_port: int) -> dict[int, int]:
+    """Remote port -> socket inode, for the sockets whose local port is *server_port*.
+
+    /proc/net/tcp rows are "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout
+    inode ...", addresses as HEXIP:HEXPORT. The table may hold thousands of TIME_WAIT rows from
+    other tests, so it is searched with one regular expression rather than split row by row.
+    """
+    table = Path("/proc/net/tcp").read_bytes()
+    row = re.compile(
+        rb"^ *\d+: [0-9A-F]{8}:%04X [0-9A-F]{8}:([0-9A-F]{4}) (?:\S+ +){6}(\d+)" % server_port,
+        re.MULTILINE,
+    )
+    return {int(port, 16): int(inode) for port, inode in row.findall(table) if inode != b"0"}
 
 
 @dataclass
@@ -147,33 +165,39 @@ class Connection:
 
 
 async def connections_per_worker(
-    server: Process, per_worker: int, *, workers: int, max_attempts: int = 400
+    server: Process, per_worker: int, *, workers: int, max_connections: int = 400
 ) -> list[Connection]:
     """*per_worker* open connections to each of *workers* server processes.
 
     A burst of connections tends to be accepted by whichever worker wakes first (asyncio
-    accepts up to 100 per wake-up), so connections are opened one by one, each identified by
-    a GET /healthz on it, and kept only while its worker still needs some.
+    accepts up to 100 per wake-up), so connections are opened one by one, each answering a
+    GET /healthz before the next is opened; then the ones a worker does not need are closed.
     """
     kept: list[Connection] = []
     counts: dict[int, int] = {}
-    for _ in range(max_attempts):
-        reader, writer = await asyncio.open_connection(LOOPBACK, server.port)
-        probe = build_request("GET", "/healthz")
-        writer.write(probe)
-        await writer.drain()
-        await _read_async(reader)
-        pid = serving_pid(server, writer.get_extra_info("sockname")[1])
-        if counts.get(pid, 0) < per_worker:
-            counts[pid] = counts.get(pid, 0) + 1
-            kept.append(Connection(reader, writer, pid))
-        else:
-            writer.close()
+    opened = 0
+    while opened < max_connections:
+        batch = []
+        for _ in range(per_worker * workers):
+            reader, writer = await asyncio.open_connection(LOOPBACK, server.port)
+            writer.write(build_request("GET", "/healthz"))
+            await writer.drain()
+            await _read_async(reader)
+            batch.append((reader, writer))
+        opened += len(batch)
+        pids = serving_pids(server, [writer.get_extra_info("sockname")[1] for _, writer in batch])
+        for reader, writer in batch:
+            pid = pids[writer.get_extra_info("sockname")[1]]
+            if counts.get(pid, 0) < per_worker:
+                counts[pid] = counts.get(pid, 0) + 1
+                kept.append(Connection(reader, writer, pid))
+            else:
+                writer.close()
         if len(counts) == workers and all(n == per_worker for n in counts.values()):
             return kept
     for connection in kept:
         connection.close()
-    raise LookupError(f"after {max_attempts} connections, workers served {counts}")
+    raise LookupError(f"after {opened} connections, the workers had served {counts}")
 
 
 async def send_at_once(connections: Sequence[Connection], request: bytes) -> list[RawResponse]:
