@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import shlex
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,7 @@ def _specs(args: argparse.Namespace, target: LoadTarget | None) -> tuple[list[Ru
                         args.rotation_steps,
                         rotating,
                         gated=gated,
+                        group="rotation",
                     )
                 )
         elif target is not None and target.rotation:
@@ -320,8 +323,44 @@ def _headline(result: RunResult) -> str:
     )
 
 
+def _batches(specs: list[RunSpec]) -> list[list[RunSpec]]:
+    """Consecutive runs of one group together, every other run alone."""
+    batches: list[list[RunSpec]] = []
+    for spec in specs:
+        if spec.group and batches and batches[-1][0].group == spec.group:
+            batches[-1].append(spec)
+        else:
+            batches.append([spec])
+    return batches
+
+
+def _one_run(
+    args: argparse.Namespace,
+    spec: RunSpec,
+    server: EmbeddedServer | None,
+    target: LoadTarget | None,
+    out: Path,
+) -> RunResult:
+    host = server.base_url if server else (args.host or (target.base_url if target else ""))
+    bound = len(spec.steps) * (args.settle + args.round_timeout + 35) + 60
+    try:
+        return run_locust(
+            spec,
+            host=host,
+            folder=out / spec.name,
+            options=_locust_options(args, spec),
+            workers=args.workers,
+            timeout=bound,
+            server_pid=server.pid if server else None,
+        )
+    finally:
+        if server is not None:
+            server.stop()
+
+
 def _run_all(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    load_average = os.getloadavg()[0]
     target, description = _resolve_target(args)
     specs, notes = _specs(args, target)
     out: Path = args.out.resolve()
@@ -336,24 +375,17 @@ def _run_all(args: argparse.Namespace) -> int:
                 servers[spec.name].start()
         for embedded in servers.values():
             embedded.wait_ready()
-        for spec in specs:
-            server = servers.get(spec.name)
-            host = server.base_url if server else (args.host or (target.base_url if target else ""))
-            print(f"load: {spec.name} — {spec.title}", flush=True)
-            bound = len(spec.steps) * (args.settle + args.round_timeout + 35) + 60
-            result = run_locust(
-                spec,
-                host=host,
-                folder=out / spec.name,
-                options=_locust_options(args, spec),
-                workers=args.workers,
-                timeout=bound,
-                server_pid=server.pid if server else None,
-            )
-            if server is not None:
-                server.stop()
-            results.append(result)
-            print(_headline(result), flush=True)
+        for batch in _batches(specs):
+            for spec in batch:
+                print(f"load: {spec.name} — {spec.title}", flush=True)
+            with ThreadPoolExecutor(max_workers=len(batch)) as pool:
+                running = [
+                    pool.submit(_one_run, args, spec, servers.get(spec.name), target, out)
+                    for spec in batch
+                ]
+                for future in running:
+                    results.append(future.result())
+                    print(_headline(results[-1]), flush=True)
     finally:
         for embedded in servers.values():
             embedded.stop()
@@ -366,6 +398,8 @@ def _run_all(args: argparse.Namespace) -> int:
         "time_mode": first.get("time_mode", args.time_mode or "clock"),
         "concurrent_requests": args.concurrent_requests,
         "locust_workers": args.workers,
+        # Other work on the machine skews every latency figure; say how busy it was.
+        "load_average_at_start": round(load_average, 2),
         "notes": notes,
     }
     records = [run_record(result, out) for result in results]

@@ -26,7 +26,7 @@ PERCENTILES = (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
 class Thresholds:
     """Limits a run must keep; a negative limit is switched off."""
 
-    max_refresh_p95_ms: float = 1000.0
+    max_refresh_p95_ms: float = 2500.0
     max_failure_ratio: float = 0.01
     max_storm_factor: float = 1.0
     max_wrong_verdicts: int = 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -44,6 +43,8 @@ class RunSpec:
     steps: tuple[int, ...]
     server: ServerOptions | None = None  # None: the target named by the profile / --host
     gated: bool = True  # a contrast run (naive clients, no grace window) gates wrong verdicts only
+    # Runs sharing a non-empty group run side by side (small runs whose latency is not the point).
+    group: str = ""
 
 
 @dataclass
@@ -151,11 +152,6 @@ class _Sampler(threading.Thread):
         self.join(timeout=5)
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _locust_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -164,31 +160,47 @@ def _locust_env() -> dict[str, str]:
     return env
 
 
-def _spawn(argv: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
-    log = log_path.open("wb")
-    popen = subprocess.Popen(
-        argv,
-        cwd=REPO_ROOT,
-        env=_locust_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return popen, log
+class _LocustProcess:
+    """One Locust process we started, in its own session; reaped with wait4 for its exact CPU."""
 
+    def __init__(self, argv: list[str], log_path: Path) -> None:
+        self._log: IO[bytes] = log_path.open("wb")
+        self.popen = subprocess.Popen(
+            argv,
+            cwd=REPO_ROOT,
+            env=_locust_env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.pid = self.popen.pid
+        self.cpu_s = 0.0
+        self.returncode: int | None = None
 
-def _end(popen: subprocess.Popen[bytes]) -> None:
-    """Stop one Locust process we started (its own process group), politely first."""
-    if popen.poll() is not None:
-        return
-    try:
-        os.killpg(popen.pid, signal.SIGTERM)
-        popen.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(popen.pid, signal.SIGKILL)
-        popen.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+    def reap(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for the exit; True once it is gone (exit code and CPU kept)."""
+        deadline = time.monotonic() + timeout
+        while self.returncode is None:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                self.popen.returncode = self.returncode  # so Popen never waits for it again
+                self.cpu_s = usage.ru_utime + usage.ru_stime
+                self._log.close()
+            elif time.monotonic() >= deadline:
+                return False
+            else:
+                time.sleep(0.05)
+        return True
+
+    def stop(self) -> None:
+        """Politely first: SIGTERM to its process group, then SIGKILL."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if self.returncode is not None:
+                return
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, sig)
+            self.reap(10)
 
 
 def run_locust(
@@ -242,37 +254,32 @@ def run_locust(
     master += list(spec.classes)
 
     cpu = CpuUse(locust_processes=1 + workers)
-    children_before = _children_cpu()
     server_before = _cpu_seconds(_tree(server_pid)) if server_pid else None
     started = time.monotonic()
-    processes: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = [
-        _spawn(master, folder / "locust-master.log" if workers else folder / "locust.log")
-    ]
+    log_name = "locust-master.log" if workers else "locust.log"
+    processes = [_LocustProcess(master, folder / log_name)]
     for index in range(workers):
-        processes.append(
-            _spawn([*worker_argv, *spec.classes], folder / f"locust-worker-{index + 1}.log")
-        )
-    sampler = _Sampler(lambda: [p.pid for p, _ in processes if p.poll() is None], server_pid)
+        log_path = folder / f"locust-worker-{index + 1}.log"
+        processes.append(_LocustProcess([*worker_argv, *spec.classes], log_path))
+    sampler = _Sampler(lambda: [p.pid for p in processes if p.returncode is None], server_pid)
     sampler.start()
     problem = ""
-    master_popen = processes[0][0]
     try:
-        exit_code = master_popen.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        problem = f"Locust did not finish within {timeout:.0f}s and was stopped"
-        exit_code = 124
-    finally:
+        if processes[0].reap(timeout):
+            exit_code = processes[0].returncode or 0
+        else:
+            problem = f"Locust did not finish within {timeout:.0f}s and was stopped"
+            exit_code = 124
+        # Workers leave by themselves once the master quits; wait for that, then insist.
         deadline = time.monotonic() + 15
-        for popen, _ in processes[1:]:
-            # Workers leave by themselves once the master quits; wait for that, then insist.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for popen, log in processes:
-            _end(popen)
-            log.close()
+        for worker in processes[1:]:
+            worker.reap(max(0.1, deadline - time.monotonic()))
+    finally:
+        for process in processes:
+            process.stop()
         sampler.halt()
     cpu.wall_s = time.monotonic() - started
-    cpu.locust_cpu_s = _children_cpu() - children_before
+    cpu.locust_cpu_s = sum(process.cpu_s for process in processes)
     cpu.locust_peak_pct = sampler.locust_peak
     if server_pid and server_before is not None:
         cpu.server_cpu_s = _cpu_seconds(_tree(server_pid)) - server_before

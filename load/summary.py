@@ -26,6 +26,7 @@ def run_record(result: RunResult, out: Path) -> dict[str, Any]:
         "steps": list(spec.steps),
         "server": spec.server.describe() if spec.server else None,
         "gated": spec.gated,
+        "side_by_side": bool(spec.group),
         "passed": passed,
         "exit_code": result.exit_code,
         "problem": result.problem,
@@ -218,7 +219,9 @@ def write_summary(
         f"- time control: {meta['time_mode']}; K = {meta['concurrent_requests']} concurrent "
         f"requests per client at each expiry moment",
         f"- command: `{meta['command']}`",
-        f"- generated: {meta['generated_at']} in {meta['duration_s']:.0f} s",
+        f"- generated: {meta['generated_at']} in {meta['duration_s']:.0f} s; load average at "
+        f"start {meta['load_average_at_start']} on {os.cpu_count()} cores; Locust workers: "
+        f"{meta['locust_workers'] or 'none (one process)'}",
         f"- result: **{'PASSED' if passed else 'FAILED'}**",
         "",
     ]
@@ -230,7 +233,9 @@ def write_summary(
             lines.append(f"- `{run['name']}` broke a threshold: {reason}")
     lines += ["", "## Runs", ""]
     lines += [
-        f"- `{run['name']}`: {run['title']}" + (f" — {run['server']}" if run["server"] else "")
+        f"- `{run['name']}`: {run['title']}"
+        + (f" — {run['server']}" if run["server"] else "")
+        + (" (ran side by side with the other run of its group)" if run["side_by_side"] else "")
         for run in runs
     ]
     lines += ["", *_runs_table(runs)]
