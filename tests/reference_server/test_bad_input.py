@@ -6,11 +6,13 @@ claim checks behind it. Transport-level abuse (huge headers, raw bytes) is in te
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.reference_server.flows import bearer, running_api, sign_raw
+from tests.reference_server.flows import bearer, dev_token, running_api, sign_raw
 
 pytestmark = pytest.mark.anyio
 
@@ -67,6 +69,18 @@ ALG_NONE = (
     ).rsplit(".", 1)[0]
     + "."
 )
+
+
+def tampered(kind: str) -> str:
+    """A genuine dev-secret token, long expired, whose payload was edited to expire in 2100.
+
+    Accepted only by a server that skips the signature check.
+    """
+    claims = {"sub": "user1", "jti": "j", "sid": "s", "type": kind, "iat": 1, "exp": 2}
+    header, _, signature = dev_token(claims).split(".")
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "exp": FAR}).encode())
+    return f"{header}.{forged.rstrip(b'=').decode()}.{signature}"
+
 
 CASES = [
     # /login bodies
@@ -172,6 +186,9 @@ CASES = [
     ),
     Hostile("refresh oversized token", "POST", "/refresh", 422, refresh_with("a" * 9000), JSON),
     Hostile("refresh alg none", "POST", "/refresh", 401, refresh_with(ALG_NONE), JSON),
+    Hostile(
+        "refresh tampered payload", "POST", "/refresh", 401, refresh_with(tampered("refresh")), JSON
+    ),
     Hostile("refresh huge body", "POST", "/refresh", 413, b" " * 70_000, JSON),
     *(
         Hostile(
@@ -199,6 +216,9 @@ CASES = [
         "protected basic", "GET", "/protected", 401, headers={"Authorization": "Basic Zm9vOmJhcg=="}
     ),
     Hostile("protected alg none", "GET", "/protected", 401, headers=bearer(ALG_NONE)),
+    Hostile(
+        "protected tampered payload", "GET", "/protected", 401, headers=bearer(tampered("access"))
+    ),
     Hostile("protected huge token", "GET", "/protected", 401, headers=bearer("a" * 60_000)),
     *(
         Hostile(
