@@ -251,17 +251,21 @@ async def sibling_alg(ctx: CaseContext) -> None:
 @case(
     "JWT-TAMPER-01",
     "A changed subject breaks the signature",
-    sends="the access token with its subject claim changed, original signature kept",
+    sends="the access token with its subject changed to 'admin', and with its subject "
+    "re-spelled in JSON \\u escapes (same user, other bytes), original signature kept",
     requirement="Any change to the payload invalidates the signature.",
     spec="RFC 7515 §5.2; RFC 8725 §3.3",
 )
 async def tamper_subject(ctx: CaseContext) -> None:
-    await refused(
-        ctx,
-        lambda s: _tampered(ctx, s, {ctx.claim.subject: "admin"}),
-        "token with a tampered subject",
-        control=False,
-    )
+    def forge(session: Session) -> list[str]:
+        # A target that skips the signature check refuses 'admin' anyway when it has no such
+        # user; the re-spelled subject names the caller, so only the signature can refuse it.
+        return [
+            _tampered(ctx, session, {ctx.claim.subject: "admin"}),
+            _respelled_subject(ctx, session),
+        ]
+
+    await refused(ctx, forge, "token with a tampered subject", control=False)
 
 
 @case(
@@ -318,6 +322,22 @@ def _tampered(ctx: CaseContext, session: Session, changes: dict[str, object]) ->
     _, claims = decode_unverified(session.access)
     claims.update(changes)
     return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+
+
+def _respelled_subject(ctx: CaseContext, session: Session) -> str:
+    """The access token's payload with the subject written as JSON \\u escapes: the same
+    claims, other bytes."""
+    header, _, signature = split_token(session.access)
+    _, claims = decode_unverified(session.access)
+
+    def spell(name: str, value: object) -> str:
+        if name != ctx.claim.subject or not isinstance(value, str):
+            return json.dumps(value)
+        escaped = (json.dumps(c)[1:-1] if ord(c) > 127 else f"\\u{ord(c):04x}" for c in value)
+        return '"' + "".join(escaped) + '"'
+
+    payload = "{" + ", ".join(f"{json.dumps(k)}: {spell(k, v)}" for k, v in claims.items()) + "}"
+    return f"{header}.{b64url(payload.encode())}.{signature}"
 
 
 @case(
