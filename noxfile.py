@@ -74,9 +74,16 @@ def bench_conformance(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def e2e(session: nox.Session) -> None:
-    """Build the frontend and run the Playwright browser tests against the reference server."""
+    """Build the frontend (npm ci, vite build) and run the browser tests in e2e/ (Chromium)."""
     install(session, "e2e")
-    session.error("e2e session not wired yet")
+    with session.chdir(ROOT / "frontend"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+        session.run("npx", "vite", "build", external=True)
+    # Debian's chromium (or $DUALTOKEN_CHROMIUM) is used when present; else Playwright's own.
+    if not (os.environ.get("DUALTOKEN_CHROMIUM") or Path("/usr/bin/chromium").is_file()):
+        session.run("playwright", "install", "chromium")
+    # e2e/pytest.ini is the config: failure screenshots and traces go to reports/e2e/.
+    session.run("pytest", "e2e", *session.posargs)
 
 
 @nox.session(python="3.11", default=False)

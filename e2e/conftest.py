@@ -55,7 +55,8 @@ SERVER_SETTINGS: dict[str, tuple[str, dict[str, str]]] = {
             "DUALTOKEN_ROTATION": "1",
         },
     ),
-    "faulty": ("faulty", {"DUALTOKEN_ROTATION": "1"}),
+    "faulty": ("faulty", {}),
+    "faulty-rotation": ("faulty", {"DUALTOKEN_ROTATION": "1"}),
 }
 
 
@@ -144,10 +145,29 @@ def scheme(request: pytest.FixtureRequest) -> str:
 HarnessFactory = Callable[..., Harness]
 
 
+@pytest.fixture(autouse=True)
+def _trace_on_failure(request: pytest.FixtureRequest, output_path: str) -> Iterator[None]:
+    """A Playwright trace of every context the test opened, kept only when the test failed.
+
+    Lighter than pytest-playwright's `--tracing retain-on-failure` (no screencast frames,
+    which cost a third of the run's time here); DOM snapshots still show every step.
+    """
+    if "context" not in request.fixturenames:
+        yield
+        return
+    context: BrowserContext = request.getfixturevalue("context")
+    context.tracing.start(snapshots=True, screenshots=False, sources=False)
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        Path(output_path).mkdir(parents=True, exist_ok=True)
+        context.tracing.stop(path=str(Path(output_path) / "trace.zip"))
+    else:
+        context.tracing.stop()
+
+
 @pytest.fixture
-def make_harness(
-    context: BrowserContext, page: Page, app_server: RunningServer
-) -> HarnessFactory:
+def make_harness(context: BrowserContext, page: Page, app_server: RunningServer) -> HarnessFactory:
     """Build a Harness on this test's context; `client_query` selects the client."""
     # Every wait in these tests is for something that takes milliseconds: fail fast.
     context.set_default_timeout(10_000)

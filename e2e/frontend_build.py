@@ -69,7 +69,9 @@ def ensure_default_build() -> Path:
 def build_faulty(out_dir: Path) -> Path:
     """The faulty build (vite --mode faulty) into *out_dir*, which tests own and discard."""
     _ensure_node_modules()
-    _npm("exec", "--", "vite", "build", "--mode", "faulty", "--outDir", str(out_dir), "--emptyOutDir")
+    _npm(
+        "exec", "--", "vite", "build", "--mode", "faulty", "--outDir", str(out_dir), "--emptyOutDir"
+    )
     if not (out_dir / "index.html").is_file():
         raise FrontendBuildError(f"faulty build wrote no {out_dir / 'index.html'}")
     return out_dir

@@ -93,7 +93,7 @@ class NetworkLog:
 def wait_until(
     page: Page, condition: Callable[[], bool], *, timeout_ms: float, message: str
 ) -> None:
-    """Poll *condition*, letting Playwright deliver events between polls; AssertionError on timeout."""
+    """Poll *condition*, letting Playwright deliver events in between; AssertionError on timeout."""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         if condition():

@@ -92,7 +92,9 @@ def server_environment(spec: ServerSpec, workdir: Path) -> dict[str, str]:
             "DUALTOKEN_FRONTEND_DIST": str(spec.dist),
         }
     )
-    env.update({key: value.replace("{workdir}", str(workdir)) for key, value in spec.settings.items()})
+    env.update(
+        {key: value.replace("{workdir}", str(workdir)) for key, value in spec.settings.items()}
+    )
     return env
 
 
@@ -129,7 +131,8 @@ def start_server(spec: ServerSpec, workdir: Path) -> RunningServer:
         time.sleep(0.05)
     server.stop()
     raise ServerStartError(
-        f"reference server {spec.name!r} not ready in {STARTUP_TIMEOUT_S:.0f}s:\n" + server.log_tail()
+        f"reference server {spec.name!r} not ready in {STARTUP_TIMEOUT_S:.0f}s:\n"
+        + server.log_tail()
     )
 
 

@@ -1,4 +1,4 @@
-"""Cookie mode: the refresh token lives in an HttpOnly cookie the page can neither read nor store."""
+"""Cookie mode: the refresh token is an HttpOnly cookie the page can neither read nor store."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ def refresh_cookies(context: BrowserContext) -> list[dict[str, object]]:
     return [dict(cookie) for cookie in context.cookies() if cookie["name"] == "refresh_token"]
 
 
-def test_refresh_token_is_an_httponly_cookie_only(context: BrowserContext, harness: Harness) -> None:
+def test_refresh_token_is_an_httponly_cookie_only(
+    context: BrowserContext, harness: Harness
+) -> None:
     tab = harness.log_in()
     expect(StatusBar(tab.page).mode).to_have_text("cookie")
     assert tab.status.refresh_token() is None, "cookie mode stored a refresh token in localStorage"
@@ -30,9 +32,9 @@ def test_refresh_token_is_an_httponly_cookie_only(context: BrowserContext, harne
 def test_concurrent_calls_share_one_refresh_in_cookie_mode(harness: Harness) -> None:
     scenarios.concurrent_burst(harness, 10)
     refreshes = harness.network.refresh_calls()
-    assert all(
-        "refresh_token" not in (exchange.query or {}) for exchange in refreshes
-    ), "refresh token in a URL"
+    assert all("refresh_token" not in (exchange.query or {}) for exchange in refreshes), (
+        "refresh token in a URL"
+    )
 
 
 def test_expired_refresh_cookie_ends_the_session(harness: Harness) -> None:
