@@ -74,10 +74,11 @@ def bench_conformance(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def e2e(session: nox.Session) -> None:
-    """Build the frontend (npm ci, vite build) and run the browser tests in e2e/ (Chromium)."""
+    """Build the frontend (npm ci, vue-tsc, vite build) and run the browser tests in e2e/."""
     install(session, "e2e")
     with session.chdir(ROOT / "frontend"):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+        session.run("npm", "run", "typecheck", external=True)
         session.run("npx", "vite", "build", external=True)
     # Debian's chromium (or $DUALTOKEN_CHROMIUM) is used when present; else Playwright's own.
     if not (os.environ.get("DUALTOKEN_CHROMIUM") or Path("/usr/bin/chromium").is_file()):

@@ -25,13 +25,14 @@ def fulfill_status(route: Route, status: int) -> None:
     )
 
 
-class RefreshHold:
-    """Park every POST /refresh until `release()`, to make tabs' refresh attempts overlap."""
+class Hold:
+    """Park every request to *path* until `release()`: to make tabs' refresh attempts overlap,
+    or to see the page while its request is on the wire."""
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, path: str) -> None:
         self._context = context
         self.held: list[Route] = []
-        self._matcher = _path_is("/refresh")
+        self._matcher = _path_is(path)
         context.route(self._matcher, self._hold)
 
     def _hold(self, route: Route) -> None:

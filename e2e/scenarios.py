@@ -7,12 +7,13 @@ so the proof can name which rule caught which fault rather than accept any failu
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from e2e.faults import ProtectedAnswers, RefreshAnswers, RefreshHold
+from e2e.faults import Hold, ProtectedAnswers, RefreshAnswers
 from e2e.harness import DASHBOARD_URL, LOGIN_URL, Harness, Tab
 from e2e.network import Exchange, wait_until
 
@@ -66,6 +67,17 @@ def login_succeeds(h: Harness) -> None:
     assert tab.status.access_token(), "[login] no access token stored"
     expect(tab.status.notice).to_have_attribute("data-kind", "login-ok")
     expect(tab.status.user).to_have_text("user1")
+
+
+def login_shows_loading_state(h: Harness) -> None:
+    tab = h.open_login()
+    hold = Hold(h.context, "/login")
+    tab.login.log_in()
+    wait_until(tab.page, lambda: len(hold.held) == 1, timeout_ms=5_000, message="no /login sent")
+    expect(tab.login.submit, "[loading] no loading state").to_have_class(re.compile("is-loading"))
+    expect(tab.login.submit).to_be_disabled()
+    hold.release()
+    expect(tab.page).to_have_url(DASHBOARD_URL)
 
 
 def login_failure_shows_error(h: Harness) -> None:
@@ -354,7 +366,7 @@ def two_tabs_share_one_refresh(h: Harness) -> None:
     first = h.log_in()
     second = h.new_tab()
     expect(second.dashboard.user).to_have_text("user1")
-    hold = RefreshHold(h.context)
+    hold = Hold(h.context, "/refresh")
     h.server.expire_access_tokens()
     mark = h.network.mark()
 

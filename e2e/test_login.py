@@ -15,6 +15,10 @@ def test_login_succeeds(harness: Harness) -> None:
     scenarios.login_succeeds(harness)
 
 
+def test_login_shows_a_loading_state(harness: Harness) -> None:
+    scenarios.login_shows_loading_state(harness)
+
+
 def test_login_failure_and_empty_form_show_errors(harness: Harness) -> None:
     scenarios.login_failure_shows_error(harness)
 
