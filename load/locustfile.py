@@ -67,12 +67,16 @@ class ExpiringClient(FastHttpUser):
         self.tabs = [
             self.tab_class(http, target, self.session, clock) for _ in range(self.tab_count())
         ]
-        if self.tabs[0].login():
-            # The app is in use before its token expires: its connections are open (a cold
-            # start would stagger the first answers and hide the race between tabs).
-            warm_up = min(STATE.plan.concurrent_requests, STATE.plan.connections)
-            fire_batch([self.tabs[i % len(self.tabs)].fetch_protected for i in range(warm_up)])
-            self.session.close_episodes()
+        try:
+            if self.tabs[0].login():
+                # The app is in use before its token expires: its connections are open (a cold
+                # start would stagger the first answers and hide the race between tabs).
+                warm_up = min(STATE.plan.concurrent_requests, STATE.plan.connections)
+                tabs = self.tabs
+                fire_batch([tabs[i % len(tabs)].fetch_protected for i in range(warm_up)])
+                self.session.close_episodes()
+        finally:
+            STATE.client_armed(self.environment.runner)
 
     @task
     def live_through_expiry(self) -> None:

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import gevent
@@ -35,6 +36,7 @@ log = logging.getLogger("dualtoken.load")
 
 STEP_MESSAGE = "dualtoken_step"
 EXPIRE_MESSAGE = "dualtoken_expire"
+ARMED_MESSAGE = "dualtoken_armed"
 DONE_MESSAGE = "dualtoken_done"
 
 
@@ -57,10 +59,6 @@ class Plan:
         # Fast enough that a step's users are all logged in well before the expiry moment.
         largest_jump = max(b - a for a, b in zip((0, *self.steps), self.steps, strict=False))
         return max(10.0, largest_jump / max(0.2, self.settle / 3))
-
-    def longest_run(self, expiry_wait: float) -> float:
-        """An upper bound on the run time, for Locust's --run-time safety net."""
-        return len(self.steps) * (max(self.settle, expiry_wait) + self.round_timeout + 2) + 5
 
 
 @dataclass
@@ -92,6 +90,7 @@ class RunState:
     rounds: list[Round] = field(default_factory=list)
     mixed_users: int = 0
     finished: Counter[int] = field(default_factory=Counter)
+    armed: int = 0  # clients that have logged in (or failed to) since the run started
     _rounds_before_step: int = 0
     _expired: Event = field(default_factory=Event)
 
@@ -111,6 +110,11 @@ class RunState:
             self._expired.wait(timeout)
         return self.epoch if self.epoch != seen else None
 
+    def client_armed(self, runner: Runner | None) -> None:
+        """A client holds its first token (or gave up trying): the expiry moment may come."""
+        if runner is not None:
+            runner.send_message(ARMED_MESSAGE, {})
+
     def client_finished(self, epoch: int, runner: Runner | None) -> None:
         if runner is not None:
             runner.send_message(DONE_MESSAGE, {"epoch": epoch})
@@ -122,6 +126,7 @@ class RunState:
             runner.register_message(STEP_MESSAGE, self._on_step)
             runner.register_message(EXPIRE_MESSAGE, self._on_expire)
         if not isinstance(runner, WorkerRunner):
+            runner.register_message(ARMED_MESSAGE, self._on_armed)
             runner.register_message(DONE_MESSAGE, self._on_done)
 
     def _on_step(self, environment: Environment, msg: Any, **_: Any) -> None:
@@ -129,6 +134,9 @@ class RunState:
 
     def _on_expire(self, environment: Environment, msg: Any, **_: Any) -> None:
         self._set_epoch(int(msg.data["epoch"]))
+
+    def _on_armed(self, environment: Environment, msg: Any, **_: Any) -> None:
+        self.armed += 1
 
     def _on_done(self, environment: Environment, msg: Any, **_: Any) -> None:
         epoch = int(msg.data["epoch"])
@@ -149,19 +157,29 @@ class RunState:
 
     # The schedule (master or single process) -----------------------------------------------
 
-    def expiry_wait(self) -> float:
-        """Seconds from a step's start to its expiry moment."""
-        target = self.require_target()
-        if target.time_mode == "wait":
-            # Every token issued before the step (or at its logins) has run out by then.
-            return max(self.plan.settle, target.access_lifetime + target.leeway + 1.0)
-        return self.plan.settle
-
     def begin_step(self, step: int, runner: Runner) -> None:
         self.step = step
         self._rounds_before_step = len(self.rounds)
         runner.send_message(STEP_MESSAGE, {"step": step})
-        gevent.spawn_later(self.expiry_wait(), self.expire_everyone, step, runner)
+        gevent.spawn(self._round, step, runner)
+
+    def _round(self, step: int, runner: Runner) -> None:
+        """Wait until the step's clients hold tokens, then expire them all at once."""
+        target = self.require_target()
+        gevent.sleep(self.plan.settle)
+        # On a busy machine spawning can lag: a client logging in after the moment would hold
+        # a fresh token and sit the round out, so wait (bounded) until all of them are in.
+        wanted = self.plan.steps[step - 1] if _growing(self.plan.steps) else 0
+        waited = 0.0
+        while self.armed < wanted and waited < self.plan.round_timeout:
+            gevent.sleep(0.05)
+            waited += 0.05
+        if self.armed < wanted:
+            log.warning("step %d: only %d of %d clients logged in", step, self.armed, wanted)
+        if target.time_mode == "wait":
+            # Every token issued so far, the last logins' included, runs out meanwhile.
+            gevent.sleep(target.access_lifetime + target.leeway + 1.0)
+        self.expire_everyone(step, runner)
 
     def expire_everyone(self, step: int, runner: Runner) -> None:
         target = self.require_target()
@@ -204,6 +222,10 @@ class RunState:
             )
             return True
         return False
+
+
+def _growing(steps: tuple[int, ...]) -> bool:
+    return all(b >= a for a, b in pairwise(steps))
 
 
 def advance_clock(target: LoadTarget, seconds: int) -> tuple[bool, str]:
