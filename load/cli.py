@@ -131,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
         "--settle", type=float, default=1.0, help="seconds from a step's start to its expiry moment"
     )
     shape.add_argument("--round-timeout", type=float, default=15.0, help="longest round (s)")
+    shape.add_argument(
+        "--jitter", type=float, default=0.0, help="spread each round's first requests over N s"
+    )
     scale = parser.add_argument_group("scale")
     scale.add_argument(
         "--workers", type=_count(0, 64), default=0, help="Locust workers (0: one process)"
@@ -290,6 +293,8 @@ def _locust_options(args: argparse.Namespace, spec: RunSpec) -> list[str]:
         str(args.settle),
         "--round-timeout",
         str(args.round_timeout),
+        "--jitter",
+        str(args.jitter),
     ]
     if args.target_profile:
         options += ["--target-profile", str(Path(args.target_profile).resolve())]
@@ -414,8 +419,8 @@ def _run_all(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.settle < 0 or args.round_timeout <= 0:
-        print("load: --settle must be >= 0 and --round-timeout > 0", file=sys.stderr)
+    if args.settle < 0 or args.round_timeout <= 0 or args.jitter < 0:
+        print("load: --settle and --jitter must be >= 0, --round-timeout > 0", file=sys.stderr)
         return 2
     try:
         return _run_all(args)

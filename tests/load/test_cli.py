@@ -41,7 +41,7 @@ def _closed_port() -> int:
         (["--host", "http://127.0.0.1:{closed}"], "cannot reach http://127.0.0.1:"),
         (["--target-profile", "no/such/profile.toml"], "cannot read"),
         (["--time-mode", "wait"], "'wait' would wait 901s"),
-        (["--settle", "-1"], "--settle must be >= 0"),
+        (["--settle", "-1"], "--settle and --jitter must be >= 0"),
     ],
 )
 def test_bad_input_is_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
