@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
 import sqlite3
 import sys
 
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from reference_server.config import Settings, warn_if_dev
 from reference_server.serving import serve
@@ -46,6 +48,15 @@ def _load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
+async def _check_store(url: str) -> None:
+    """Open the store and make one query, so an unreachable store stops the server at start."""
+    store = open_store(url)
+    try:
+        await store.any_revoked(["startup-check"])
+    finally:
+        await store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.hash_password:
@@ -66,15 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        # Build once in this process so a bad store URL or users file fails here, clearly.
+        # Build once in this process so a bad store, users file or frontend folder fails
+        # here, clearly, rather than in every worker.
         from reference_server.app import create_app
 
         create_app(settings)
-        open_store(settings.store)
+        asyncio.run(_check_store(settings.store))
     except (ValueError, UsersFileError, OSError) as exc:
         print(f"reference_server: {exc}", file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:  # e.g. a DUALTOKEN_STORE file in a missing or read-only folder
+    except (sqlite3.Error, RedisError) as exc:  # a missing folder, a Redis that is not there
         print(f"reference_server: DUALTOKEN_STORE={settings.store}: {exc}", file=sys.stderr)
         return 2
     serve(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)

@@ -15,6 +15,8 @@ log = logging.getLogger("reference_server")
 # conformance suite's token forger all agree on it. It is refused outside dev mode.
 DEV_SECRET = "dualtoken-dev-secret/never-use-this-one-in-production"
 MIN_SECRET_BYTES = 32
+# RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+MIN_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 # Secrets seen in tutorials and templates, the seed's own among them.
 PLACEHOLDER_SECRETS = frozenset(
@@ -88,33 +90,35 @@ class Settings(BaseSettings):
         if "*" in self.cors_origins and len(self.cors_origins) > 1:
             raise ValueError("DUALTOKEN_CORS_ORIGINS: '*' cannot be mixed with explicit origins")
         if not self.dev:
-            _check_secret(self.secret)
+            _check_secret(self.secret, self.algorithm)
         return self
 
     @property
     def signing_key(self) -> str:
         """The HMAC key: the configured secret, or in dev mode the fixed dev secret."""
-        if self.secret is not None and (not self.dev or _secret_problem(self.secret) is None):
+        usable = _secret_problem(self.secret, self.algorithm) is None
+        if self.secret is not None and (not self.dev or usable):
             return self.secret.get_secret_value()
         return DEV_SECRET
 
 
-def _secret_problem(secret: SecretStr | None) -> str | None:
+def _secret_problem(secret: SecretStr | None, algorithm: str = "HS256") -> str | None:
     if secret is None or not secret.get_secret_value():
         return "DUALTOKEN_SECRET is not set"
     value = secret.get_secret_value()
     if value.strip().lower() in PLACEHOLDER_SECRETS:
         return "DUALTOKEN_SECRET is a well-known placeholder"
-    if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"DUALTOKEN_SECRET is shorter than {MIN_SECRET_BYTES} bytes"
+    minimum = MIN_KEY_BYTES.get(algorithm, MIN_SECRET_BYTES)
+    if len(value.encode()) < minimum:
+        return f"DUALTOKEN_SECRET is shorter than {minimum} bytes (the minimum for {algorithm})"
     return None
 
 
-def _check_secret(secret: SecretStr | None) -> None:
-    problem = _secret_problem(secret)
+def _check_secret(secret: SecretStr | None, algorithm: str) -> None:
+    problem = _secret_problem(secret, algorithm)
     if problem is not None:
         raise ValueError(
-            f"{problem}; set a random secret of at least {MIN_SECRET_BYTES} bytes "
+            f"{problem}; set a random secret of at least {MIN_KEY_BYTES[algorithm]} bytes "
             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
             "or DUALTOKEN_DEV=1 for local development"
         )
@@ -123,6 +127,6 @@ def _check_secret(secret: SecretStr | None) -> None:
 def warn_if_dev(settings: Settings) -> None:
     """Say loudly that dev mode is on, since it weakens the server on purpose."""
     if settings.dev:
-        problem = _secret_problem(settings.secret)
+        problem = _secret_problem(settings.secret, settings.algorithm)
         detail = f" ({problem}; using the fixed dev secret)" if problem else ""
         log.warning("DUALTOKEN_DEV=1: development mode, demo user user1 enabled%s", detail)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 REALM = "dualtoken"
+log = logging.getLogger("reference_server")
 
 
 class AuthFailure(Exception):
@@ -104,8 +108,19 @@ async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, 400)
 
 
+async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Without the store no token can be checked for revocation: refuse to guess, say so, and
+    # tell clients to come back (503 is the server's fault, never a verdict on the token).
+    log.error("token store unavailable: %r", exc)
+    return JSONResponse(
+        {"detail": "token store unavailable, try again shortly"}, 503, headers={"Retry-After": "1"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthFailure, _auth_failure)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BadRequest, _bad_request)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    for store_error in (RedisError, sqlite3.Error):
+        app.add_exception_handler(store_error, _store_unavailable)

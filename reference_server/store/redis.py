@@ -55,7 +55,12 @@ class RedisStore:
         return self._prefix + ":".join(parts)
 
     async def revoke(self, key: str, *, until: float, now: float) -> None:
-        await self._redis.set(self._k("revoked", key), "1", ex=_ttl(until, now))
+        # Like the other stores, a second revocation may lengthen an entry, never shorten it.
+        name, ttl = self._k("revoked", key), _ttl(until, now)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, "1", ex=ttl, nx=True)
+            pipe.expire(name, ttl, gt=True)
+            await pipe.execute()
 
     async def any_revoked(self, keys: Sequence[str]) -> bool:
         found = await self._redis.exists(*(self._k("revoked", key) for key in keys))

@@ -35,6 +35,17 @@ def test_a_secret_shorter_than_32_bytes_is_refused() -> None:
     assert Settings(secret=SecretStr(GOOD_SECRET)).signing_key == GOOD_SECRET
 
 
+@pytest.mark.parametrize(("algorithm", "minimum"), [("HS256", 32), ("HS384", 48), ("HS512", 64)])
+def test_the_minimum_secret_length_follows_the_algorithm(algorithm: str, minimum: int) -> None:
+    # RFC 7518 §3.2: a key at least as long as the hash output.
+    assert f"shorter than {minimum} bytes" in refusal(
+        secret="k" * (minimum - 1), algorithm=algorithm
+    )
+    assert (
+        Settings(secret=SecretStr("k" * minimum), algorithm=algorithm).signing_key == "k" * minimum
+    )
+
+
 def test_the_secret_length_is_counted_in_bytes() -> None:
     assert "shorter" in refusal(secret="é" * 15)  # 30 bytes
     assert Settings(secret=SecretStr("é" * 16)).signing_key == "é" * 16  # 32 bytes

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import httpx
+import pytest
+
+from reference_server import Settings, create_app
 from reference_server.errors import AuthFailure, EchoSafeJSONResponse
 
 
@@ -31,3 +35,20 @@ def test_echo_safe_json_renders_lone_surrogates_and_non_finite_numbers() -> None
     assert parsed["detail"][0]["input"] == "\ud800"
     assert parsed["detail"][0]["nan"] == "nan"
     assert parsed["detail"][0]["inf"] == ["-inf"]
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_store_answers_503_not_500() -> None:
+    # Not a client mistake, so not a 4xx; not a crash either: 503 with Retry-After.
+    app = create_app(Settings(dev=True, store="redis://127.0.0.1:1/0"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        tokens = (
+            await client.post("/login", json={"username": "user1", "password": "password123"})
+        ).json()
+        answer = await client.get(
+            "/protected", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        )
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert "store unavailable" in answer.json()["detail"]

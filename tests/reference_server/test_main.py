@@ -9,9 +9,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
+import reference_server.__main__ as server_main_module
 from reference_server.__main__ import main as server_main
 from tests.servers import LOOPBACK, REPO_ROOT, free_port, server_env
 
@@ -39,6 +39,9 @@ REFUSALS = {
     "unopenable sqlite file": Refusal(
         {**DEV, "DUALTOKEN_STORE": "sqlite:////nonexistent/folder/x.db"}, [], "DUALTOKEN_STORE"
     ),
+    "unreachable redis": Refusal(
+        {**DEV, "DUALTOKEN_STORE": "redis://127.0.0.1:1/0"}, [], "DUALTOKEN_STORE=redis://"
+    ),
 }
 
 # The same checks through main() in this process: each real start costs ~0.6 s of CPU.
@@ -62,6 +65,11 @@ IN_PROCESS_REFUSALS = {
         "DUALTOKEN_REFRESH_TTL",
     ),
     "unknown algorithm": Refusal({**DEV, "DUALTOKEN_ALGORITHM": "none"}, [], "DUALTOKEN_ALGORITHM"),
+    "HS512 with a 32-byte secret": Refusal(
+        {**NOT_DEV, "DUALTOKEN_SECRET": "k" * 32, "DUALTOKEN_ALGORITHM": "HS512"},
+        [],
+        "shorter than 64 bytes",
+    ),
     "port not a number": Refusal(DEV, ["--port", "http"], "invalid int value"),
 }
 
@@ -116,7 +124,7 @@ def test_unusable_settings_are_refused_by_main(
     case = IN_PROCESS_REFUSALS[name]
     for variable, value in case.env.items():
         monkeypatch.setenv(variable, value)
-    monkeypatch.setattr(uvicorn, "run", _must_not_start)
+    monkeypatch.setattr(server_main_module, "serve", _must_not_start)
     try:
         status = server_main(["--port", "0", *case.args])
     except SystemExit as exit:

@@ -47,6 +47,20 @@ async def test_entries_expire_relative_to_the_server_clock(
     assert 7199 <= raw.ttl("dualtoken:session:s") <= 7200
 
 
+async def test_a_second_revocation_never_shortens_an_entry(
+    redis_url: str, raw: redis.Redis
+) -> None:
+    store = RedisStore(redis_url)
+    try:
+        await store.revoke("sid:s", until=NOW + 3600, now=NOW)
+        await store.revoke("sid:s", until=NOW + 60, now=NOW)
+        assert raw.ttl("dualtoken:revoked:sid:s") > 3000
+        await store.revoke("sid:s", until=NOW + 7200, now=NOW)
+        assert raw.ttl("dualtoken:revoked:sid:s") > 7000
+    finally:
+        await store.close()
+
+
 async def test_an_entry_is_gone_once_its_token_has_expired(redis_url: str) -> None:
     store = RedisStore(redis_url)
     try:
