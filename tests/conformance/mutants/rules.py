@@ -227,6 +227,27 @@ class _SessionsByUser(AuthService):
             _REFRESHING.reset(reset)
 
 
+class RefreshNeedsLiveAccess(AuthService):
+    """A session ends when its access token expires: refresh only works while it is valid."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.access_until: dict[str, int] = {}
+
+    async def login(self, username: str, password: str, now: float) -> IssuedTokens:
+        issued = await super().login(username, password, now)
+        self.access_until[issued.access.sid] = issued.access.exp
+        return issued
+
+    async def refresh(self, token: str, now: float) -> IssuedTokens:
+        sid = self.tokens.decode(token, expected="refresh", now=now).sid
+        if self.access_until.get(sid, 0) <= now:
+            raise TokenError("session expired with its access token")
+        issued = await super().refresh(token, now)
+        self.access_until[sid] = issued.access.exp
+        return issued
+
+
 class ReuseRevokesEverySession(_SessionsByUser):
     """Reuse detection logs the user out everywhere, not just the stolen family."""
 

@@ -52,6 +52,7 @@ class TokenFaults:
     ignore_crit: bool = False  # hand-rolled HMAC check that never looks at "crit"
     peek_unverified: bool = False  # header and payload parsed before verification, unguarded
     algorithm_table: bool = False  # the header's alg looked up in a table, unguarded
+    default_subject: str | None = None  # a token without sub is taken as this user's
 
 
 def _b64decode(segment: str) -> bytes:
@@ -154,6 +155,9 @@ class FaultyTokens(TokenService):
                     "verify_iat": False,
                     "verify_aud": check_audience,
                     "verify_iss": check_issuer,
+                    # PyJWT checks that sub and jti are strings; the faulty server does not.
+                    "verify_sub": faults.check_claim_types,
+                    "verify_jti": faults.check_claim_types,
                 },
             )
         return payload
@@ -179,6 +183,8 @@ class FaultyTokens(TokenService):
             raise TokenError(f"token refused: {exc}") from None
         if faults.untyped_is_expected:
             payload.setdefault("type", expected)
+        if faults.default_subject is not None:
+            payload.setdefault("sub", faults.default_subject)
         required = [*faults.required, *(["exp"] if faults.require_exp else [])]
         missing = [name for name in required if name not in payload]
         if missing:

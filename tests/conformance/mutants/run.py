@@ -1,0 +1,55 @@
+"""Run the catalogue against one mutant in-process; verdicts come back as plain data, so that
+runs can go to worker processes (tests/conformance/test_mutants.py runs two at a time).
+
+    python -m tests.conformance.mutants.run [NAME ...]     # print each mutant's deviations
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from conformance.outcomes import Outcome
+from conformance.runner import run_suite
+from tests.conformance.mutants import BY_NAME, CONTROLS, MUTANTS
+from tests.conformance.mutants.profiles import settings_for
+
+# case ID -> (outcome, detail)
+Verdicts = dict[str, tuple[str, str]]
+
+DEVIATIONS = (Outcome.FAIL, Outcome.NON_STRICT, Outcome.ERROR)
+
+
+def run_mutant(name: str, tmp: str) -> Verdicts:
+    """Run `name`'s cases against it; `tmp` is an empty folder for its files (a SQLite store)."""
+    # The dev-mode warning is meant for people starting a server, not for a hundred test runs.
+    logging.getLogger("reference_server").setLevel(logging.ERROR)
+    mutant = BY_NAME[name]
+    profile = mutant.profile(Path(tmp))
+    settings = settings_for(profile)
+    suite = run_suite(profile, cases=mutant.cases(), app_factory=lambda: mutant.app(settings))
+    return {r.case.id: (r.outcome.value, r.detail) for r in suite.results}
+
+
+def main(names: list[str]) -> int:
+    for mutant in (*MUTANTS, *CONTROLS):
+        if names and mutant.name not in names:
+            continue
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            verdicts = run_mutant(mutant.name, tmp)
+        bad = sorted(
+            case for case, (outcome, _) in verdicts.items() if Outcome(outcome) in DEVIATIONS
+        )
+        print(f"{mutant.name} ({time.perf_counter() - started:.1f} s): {' '.join(bad) or '-'}")
+        for case in bad:
+            outcome, detail = verdicts[case]
+            print(f"    {case} {outcome}: {detail[:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
