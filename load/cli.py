@@ -128,7 +128,10 @@ def _parser() -> argparse.ArgumentParser:
         "--mixed-users", type=_count(0, 100), default=4, help="mixed-token clients per run"
     )
     shape.add_argument(
-        "--settle", type=float, default=1.0, help="seconds from a step's start to its expiry moment"
+        "--settle",
+        type=float,
+        default=0.2,
+        help="least seconds from a step's start to its expiry moment",
     )
     shape.add_argument("--round-timeout", type=float, default=15.0, help="longest round (s)")
     shape.add_argument(

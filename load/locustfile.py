@@ -186,7 +186,7 @@ OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("--time-mode", str, "", "clock, forge or wait: how tokens expire (default: the profile's)"),
     ("--access-lifetime", int, 0, "access token lifetime in s, if not the profile's"),
     ("--steps", str, "10,50,100,200", "user counts of the stepped run, comma-separated"),
-    ("--settle", float, 1.0, "seconds into each step when every access token expires"),
+    ("--settle", float, 0.2, "least seconds into a step before every token expires"),
     ("--round-timeout", float, 15.0, "longest wait for a step's clients to finish"),
     ("--concurrent-requests", int, 10, "K: protected requests each client sends at once"),
     ("--jitter", float, 0.0, "spread the clients' requests over this many seconds"),

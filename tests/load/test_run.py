@@ -38,8 +38,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
             "10",
             "--mixed-users",
             "2",
-            "--settle",
-            "0.5",
             "--out",
             str(out),
         ],
