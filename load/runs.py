@@ -58,9 +58,11 @@ class CpuUse:
     server_peak_pct: float | None = None
     locust_processes: int = 1
     server_processes: int | None = None
+    machine_busy_s: float = 0.0  # every process on the machine, these included
 
     def as_dict(self) -> dict[str, Any]:
         wall = max(self.wall_s, 1e-9)
+        others = max(0.0, self.machine_busy_s - self.locust_cpu_s - (self.server_cpu_s or 0.0))
         return {
             "wall_s": round(self.wall_s, 2),
             "locust_cpu_s": round(self.locust_cpu_s, 2),
@@ -75,6 +77,10 @@ class CpuUse:
             if self.server_peak_pct is None
             else round(self.server_peak_pct, 1),
             "server_processes": self.server_processes,
+            "cores": psutil.cpu_count() or 1,
+            "machine_busy_pct": round(100 * self.machine_busy_s / wall, 1),
+            "others_cpu_s": round(others, 2),
+            "others_avg_pct": round(100 * others / wall, 1),
         }
 
 
@@ -106,6 +112,13 @@ def _cpu_seconds(processes: Sequence[psutil.Process]) -> float:
         except psutil.Error:
             pass  # exited between listing and reading
     return total
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores have spent not idle since boot."""
+    times = psutil.cpu_times()
+    idle = float(times.idle) + float(getattr(times, "iowait", 0.0))
+    return float(sum(times)) - idle
 
 
 class _Sampler(threading.Thread):
@@ -255,6 +268,7 @@ def run_locust(
 
     cpu = CpuUse(locust_processes=1 + workers)
     server_before = _cpu_seconds(_tree(server_pid)) if server_pid else None
+    machine_before = _machine_busy()
     started = time.monotonic()
     log_name = "locust-master.log" if workers else "locust.log"
     processes = [_LocustProcess(master, folder / log_name)]
@@ -279,6 +293,7 @@ def run_locust(
             process.stop()
         sampler.halt()
     cpu.wall_s = time.monotonic() - started
+    cpu.machine_busy_s = _machine_busy() - machine_before
     cpu.locust_cpu_s = sum(process.cpu_s for process in processes)
     cpu.locust_peak_pct = sampler.locust_peak
     if server_pid and server_before is not None:

@@ -39,18 +39,21 @@ def run_record(result: RunResult, out: Path) -> dict[str, Any]:
 
 def limiting_side(cpu: dict[str, Any]) -> str:
     """Which side ran out of CPU in the busiest half-second, in words."""
-    cores = os.cpu_count() or 1
+    cores = cpu.get("cores") or os.cpu_count() or 1
     locust_peak, processes = cpu["locust_peak_pct"], cpu["locust_processes"]
     server_peak = cpu["server_peak_pct"]
     server_processes = cpu["server_processes"] or 1
     # uvicorn's supervisor process idles; only its workers serve requests.
     server_capacity = 100.0 * max(1, server_processes - 1 if server_processes > 1 else 1)
+    others = cpu.get("others_avg_pct", 0.0)
     if server_peak is not None and locust_peak + server_peak >= 90 * cores:
         return f"the machine: Locust and server together used all {cores} cores"
     if locust_peak >= 85 * processes:
         return "the load generator (Locust saturated its process(es))"
     if server_peak is not None and server_peak >= 0.85 * server_capacity:
         return "the server (its worker(s) saturated)"
+    if others >= 50:
+        return f"other processes on the machine (they used {others:.0f}% of a core on average)"
     return "neither side saturated a core"
 
 
@@ -184,6 +187,7 @@ def _cpu_table(runs: list[dict[str, Any]]) -> list[str]:
             else f"{cpu['server_cpu_s']:.1f} s ({cpu['server_avg_pct']:.0f}% avg, "
             f"{cpu['server_peak_pct']:.0f}% peak)"
         )
+        others = cpu.get("others_avg_pct")
         rows.append(
             [
                 f"`{run['name']}`",
@@ -191,10 +195,12 @@ def _cpu_table(runs: list[dict[str, Any]]) -> list[str]:
                 f"{cpu['locust_cpu_s']:.1f} s ({cpu['locust_avg_pct']:.0f}% avg, "
                 f"{cpu['locust_peak_pct']:.0f}% peak) in {cpu['locust_processes']} process(es)",
                 server,
+                "–" if others is None else f"{others:.0f}% avg",
                 cpu["limited_by"],
             ]
         )
-    return _table(["run", "wall s", "Locust CPU", "server CPU", "limited by"], rows)
+    header = ["run", "wall s", "Locust CPU", "server CPU", "other processes", "limited by"]
+    return _table(header, rows)
 
 
 def write_summary(
@@ -255,7 +261,8 @@ def write_summary(
         "## Load generator or server?",
         "",
         f"CPU on this {os.cpu_count()}-core machine, per run: average over the run and the",
-        "busiest half-second. Locust runs one single-threaded process per worker.",
+        "busiest half-second (100% = one core). Locust runs one single-threaded process per",
+        "worker. 'Other processes' is everything else the machine ran meanwhile.",
         "",
     ]
     lines += _cpu_table(runs)
