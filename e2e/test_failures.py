@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from e2e import scenarios
 from e2e.harness import Harness
 
@@ -44,8 +42,3 @@ def test_refresh_answering_5xx_keeps_the_session(harness: Harness) -> None:
 
 def test_403_and_network_errors_keep_the_session(harness: Harness) -> None:
     scenarios.forbidden_and_network_errors_keep_session(harness)
-
-
-@pytest.mark.server("rotation")
-def test_expired_refresh_token_with_rotation(harness: Harness) -> None:
-    scenarios.refresh_token_expired(harness)

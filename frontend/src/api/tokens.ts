@@ -110,7 +110,10 @@ export async function readSharedSession(): Promise<StoredSession | null> {
   if (!hasIndexedDb()) return mirrorSession()
   try {
     const record = await idbGet<unknown>(SESSION_RECORD)
-    return isStoredSession(record) ? record : null
+    // No record but a mirrored session: tokens stored before IndexedDB was used (the seed's
+    // layout), or a logout whose mirror clear has not reached this tab yet. Either way the
+    // server is the judge: a dead refresh token is refused there.
+    return isStoredSession(record) ? record : mirrorSession()
   } catch {
     return mirrorSession() // IndexedDB refused (e.g. storage disabled): the mirror is all we have
   }
