@@ -26,12 +26,12 @@ def _response(status: str, content_type: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def _read_request(reader: asyncio.StreamReader) -> bool:
-    """Consume one request (head and Content-Length body); False at end of stream."""
+async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
+    """Consume one request (head and Content-Length body); its head, or None at end of stream."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-        return False
+        return None
     length = 0
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
@@ -39,7 +39,12 @@ async def _read_request(reader: asyncio.StreamReader) -> bool:
             length = int(value.strip() or 0)
     if length:
         await reader.readexactly(length)
-    return True
+    return head
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bool:
+    """Consume one request; False at end of stream."""
+    return await _read_head(reader) is not None
 
 
 def _answer_every_request(payload: bytes) -> Handler:
@@ -75,14 +80,39 @@ async def _stall_after_headers(
     await stopping.wait()
 
 
-async def _reset(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: asyncio.Event
-) -> None:
+def _abort(writer: asyncio.StreamWriter) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None:
         # SO_LINGER with a zero timeout turns close() into a TCP RST.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.close()
+
+
+async def _reset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: asyncio.Event
+) -> None:
+    _abort(writer)
+
+
+def _healthy_then(misbehave: str) -> Handler:
+    """Answer the readiness probe (GET /healthz) like a real server, so that the cases run;
+    then `hang` or `reset` on every other request."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stopping: asyncio.Event
+    ) -> None:
+        while (head := await _read_head(reader)) is not None:
+            if head.startswith(b"GET /healthz "):
+                writer.write(_response("200 OK", "application/json", b'{"status": "ok"}'))
+                await writer.drain()
+                continue
+            if misbehave == "hang":
+                await stopping.wait()
+            else:
+                _abort(writer)
+            return
+
+    return handle
 
 
 HOSTILE: dict[str, Handler] = {
@@ -101,6 +131,8 @@ HOSTILE: dict[str, Handler] = {
     "always-500": _answer_every_request(
         _response("500 Internal Server Error", "text/plain", b"Internal Server Error")
     ),
+    "healthy-then-hang": _healthy_then("hang"),
+    "healthy-then-reset": _healthy_then("reset"),
 }
 
 
