@@ -191,9 +191,10 @@ class BrowserTab:
         if retry.status == 200:
             session.recovered(token)
             return True
-        if retry.status in target.rejections:
+        if retry.status in target.rejections and not session.logged_out:
             # Refused again (e.g. the clock jumped during the refresh): the app gives up on this
             # call, as the interceptor retries only once; the next call starts a new event.
+            # (After a logout the refusal is the revocation's doing, not a new expiry.)
             session.refused(fresh)
         self.recorder.add("failed_retries")
         return False
