@@ -127,7 +127,15 @@ export async function refreshOnce(staleToken: string | null): Promise<string> {
     return await withRefreshLock(async () => {
       const session = await readSharedSession()
       if (session !== null && session.accessToken !== staleToken) return session.accessToken
-      return requestNewTokens(session)
+      try {
+        return await requestNewTokens(session)
+      } catch (error) {
+        // A login in another tab (it takes no lock) may have replaced the session this refresh
+        // was for: then this failure says nothing about the session now stored.
+        const now = session === null ? null : await readSharedSession()
+        if (now !== null && now.accessToken !== session?.accessToken) return now.accessToken
+        throw error
+      }
     })
   } catch (error) {
     throw failRefresh(error)
