@@ -130,6 +130,10 @@ class TokenMixProbe:
         if not BrowserTab(self.http, self.target, victim, self.clock).login():
             return None
         assert victim.access is not None and victim.refresh is not None
+        done = {200, 204}
+        # A clock jump between this login and its logout can expire the victim's token: the
+        # logout is then refused and simply tried again with the next batch.
+        ok = done | set(self.target.rejections) if self.target.time_mode == "clock" else done
         for call in self.target.logout:
             bearer = {"access": victim.access, "refresh": victim.refresh}.get(call.bearer)
             carried = {call.field: victim.refresh}
@@ -137,13 +141,13 @@ class TokenMixProbe:
                 call.method,
                 call.path,
                 name=f"{call.path} [mixed]",
-                ok={200, 204},
+                ok=ok,
                 bearer=bearer,
                 json_body=carried if call.refresh == "json" else None,
                 form=carried if call.refresh == "form" else None,
                 cookies=carried if call.refresh == "cookie" else None,
             )
-            if reply.status not in (200, 204):
+            if reply.status not in done:
                 self.recorder.add("logout_failures")
                 return None
         self.revoked = victim.access
