@@ -8,6 +8,12 @@ exactly these cases deviate (FAIL for a MUST, NON-STRICT for a SHOULD), that the
 SKIP, and that nothing is an ERROR. The union of the targets is the whole catalogue: every case
 has a mutant built to break its rule, and the case catches it.
 
+Two mutants run a selection (`Mutant.select`) because their fault outlasts the case that
+shows it: `reuse-locks-account` locks the only user, so the families that trigger reuse
+detection are left out and ROTATION-REUSE-04 runs last; `predictable-jti` gives every login in
+a (frozen) second the same session, so one case's logout would revoke the sessions of the cases
+after it, and the cases that log out are left out (LOGOUT-SCOPE-01 has its own mutant).
+
 Runs happen in-process (time frozen), two at a time in worker processes. CONC-WORKERS-01 needs
 several workers; `store-per-worker` puts two reference apps behind a deterministic in-process
 pool (tests/conformance/mutants/workers.py says why not real processes), and the
