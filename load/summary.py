@@ -32,9 +32,24 @@ def run_record(result: RunResult, out: Path) -> dict[str, Any]:
         "problem": result.problem,
         "folder": os.path.relpath(result.folder, out),
         "files": [os.path.relpath(result.folder / name, out) for name in result.files],
-        "cpu": {**result.cpu.as_dict(), "limited_by": limiting_side(result.cpu.as_dict())},
+        "cpu": _cpu_record(result, figures),
         "figures": result.figures,
     }
+
+
+def _cpu_record(result: RunResult, figures: dict[str, Any]) -> dict[str, Any]:
+    cpu = result.cpu.as_dict()
+    requests = figures.get("requests") or 0
+    # CPU per request does not depend on what else the machine ran: the fairest comparison.
+    cpu["locust_ms_per_request"] = (
+        round(1000 * cpu["locust_cpu_s"] / requests, 3) if requests else None
+    )
+    server = cpu["server_cpu_s"]
+    cpu["server_ms_per_request"] = (
+        round(1000 * server / requests, 3) if requests and server is not None else None
+    )
+    cpu["limited_by"] = limiting_side(cpu)
+    return cpu
 
 
 def limiting_side(cpu: dict[str, Any]) -> str:
@@ -55,6 +70,10 @@ def limiting_side(cpu: dict[str, Any]) -> str:
     if others >= 50:
         return f"other processes on the machine (they used {others:.0f}% of a core on average)"
     return "neither side saturated a core"
+
+
+def _ms_cpu(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _ms(value: float | None) -> str:
@@ -188,6 +207,10 @@ def _cpu_table(runs: list[dict[str, Any]]) -> list[str]:
             f"{cpu['server_peak_pct']:.0f}% peak)"
         )
         others = cpu.get("others_avg_pct")
+        per_request = (
+            f"{_ms_cpu(cpu.get('locust_ms_per_request'))} / "
+            f"{_ms_cpu(cpu.get('server_ms_per_request'))}"
+        )
         rows.append(
             [
                 f"`{run['name']}`",
@@ -195,11 +218,20 @@ def _cpu_table(runs: list[dict[str, Any]]) -> list[str]:
                 f"{cpu['locust_cpu_s']:.1f} s ({cpu['locust_avg_pct']:.0f}% avg, "
                 f"{cpu['locust_peak_pct']:.0f}% peak) in {cpu['locust_processes']} process(es)",
                 server,
+                per_request,
                 "–" if others is None else f"{others:.0f}% avg",
                 cpu["limited_by"],
             ]
         )
-    header = ["run", "wall s", "Locust CPU", "server CPU", "other processes", "limited by"]
+    header = [
+        "run",
+        "wall s",
+        "Locust CPU",
+        "server CPU",
+        "CPU ms per request, Locust / server",
+        "other processes",
+        "limited by",
+    ]
     return _table(header, rows)
 
 
@@ -262,7 +294,10 @@ def write_summary(
         "",
         f"CPU on this {os.cpu_count()}-core machine, per run: average over the run and the",
         "busiest half-second (100% = one core). Locust runs one single-threaded process per",
-        "worker. 'Other processes' is everything else the machine ran meanwhile.",
+        "worker. 'Other processes' is everything else the machine ran meanwhile. CPU per request",
+        "does not depend on that (Locust's includes its start-up, which weighs on short runs):",
+        "where Locust needs about as much as the server, a generator on the same machine takes",
+        "about half of what the server could otherwise use.",
         "",
     ]
     lines += _cpu_table(runs)
