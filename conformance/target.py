@@ -220,7 +220,7 @@ class Target:
             ) from None
         except httpx.TransportError as exc:
             self._silent_in_a_row += 1
-            exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            exchange.error = describe_transport_error(exc)
             raise ConnectionCut(f"{method} {path}: {exchange.error}") from None
         finally:
             exchange.elapsed_ms = (loop.time() - started) * 1000
@@ -299,3 +299,20 @@ class Target:
         if self.profile.public_paths:
             return self.profile.public_paths[0]
         return self.profile.login.path
+
+
+# httpx often raises these with an empty message; say what happened on the wire.
+_TRANSPORT_ERRORS: tuple[tuple[type[httpx.TransportError], str], ...] = (
+    (httpx.ConnectError, "could not connect (refused, or nothing listening)"),
+    (httpx.RemoteProtocolError, "the target broke the HTTP protocol or closed mid-answer"),
+    (httpx.ReadError, "the connection was reset or closed while reading the answer"),
+    (httpx.WriteError, "the connection was reset or closed while sending the request"),
+)
+
+
+def describe_transport_error(exc: httpx.TransportError) -> str:
+    """A readable reason for a failed exchange, keeping httpx's own text when it has one."""
+    for kind, meaning in _TRANSPORT_ERRORS:
+        if isinstance(exc, kind):
+            return f"{meaning} ({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
