@@ -1,0 +1,61 @@
+"""The JSON report: {"summary": {...}, "cases": [...]} with every recorded exchange."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conformance.outcomes import Outcome
+from conformance.runner import CaseResult, SuiteResult
+
+__all__ = ["case_to_json", "summary", "suite_to_json", "write_json"]
+
+
+def summary(suite: SuiteResult) -> dict[str, Any]:
+    counts = suite.counts()
+    return {
+        "target": suite.profile.target.name,
+        "base_url": suite.profile.target.base_url or None,
+        "profile": suite.profile.source,
+        "time_mode": suite.profile.time.mode,
+        "total": len(suite.results),
+        "passed": counts[Outcome.PASS],
+        "failed": counts[Outcome.FAIL],
+        "non_strict": counts[Outcome.NON_STRICT],
+        "skipped": counts[Outcome.SKIP],
+        "errors": counts[Outcome.ERROR],
+        "expected_failures": sum(1 for r in suite.results if r.expected_failure),
+        "stale_expected_failures": list(suite.stale_expected),
+        "strict": suite.strict,
+        "duration_s": round(suite.duration_s, 3),
+        "exit_code": suite.exit_code,
+    }
+
+
+def case_to_json(result: CaseResult) -> dict[str, Any]:
+    case = result.case
+    return {
+        "id": case.id,
+        "title": case.title,
+        "family": case.family,
+        "spec": case.spec,
+        "level": case.level.value,
+        "outcome": result.outcome.value,
+        "detail": result.detail,
+        "requirement": case.requirement,
+        "sends": case.sends,
+        "expected": result.expected,
+        "actual": result.actual,
+        "expected_failure": result.expected_failure,
+        "duration_ms": round(result.duration_ms, 2),
+        "exchanges": [exchange.to_json() for exchange in result.exchanges],
+    }
+
+
+def suite_to_json(suite: SuiteResult) -> dict[str, Any]:
+    return {"summary": summary(suite), "cases": [case_to_json(r) for r in suite.results]}
+
+
+def write_json(suite: SuiteResult, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(suite_to_json(suite), indent=2, ensure_ascii=False) + "\n")

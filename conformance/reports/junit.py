@@ -1,0 +1,80 @@
+"""JUnit XML: one testsuite per family, one testcase per case, for CI dashboards."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from itertools import groupby
+from pathlib import Path
+
+from conformance.outcomes import Outcome
+from conformance.runner import CaseResult, SuiteResult
+
+__all__ = ["junit_tree", "write_junit"]
+
+
+def _body(result: CaseResult) -> str:
+    case = result.case
+    lines = [
+        f"requirement: {case.requirement}",
+        f"spec: {case.spec} ({case.level.value})",
+        f"sends: {case.sends}",
+    ]
+    if result.expected:
+        lines += [f"expected: {result.expected}", f"actual: {result.actual}"]
+    else:
+        lines.append(f"detail: {result.detail}")
+    if result.exchanges:
+        lines.append(f"reproduce: {result.exchanges[-1].curl()[:4000]}")
+    return "\n".join(lines)
+
+
+def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
+    element = ET.SubElement(
+        parent,
+        "testcase",
+        classname=f"conformance.{result.case.family}",
+        name=f"{result.case.id} {result.case.title}",
+        time=f"{result.duration_ms / 1000:.3f}",
+    )
+    outcome = result.outcome
+    if result.expected_failure:
+        ET.SubElement(element, "skipped", message=f"expected failure ({outcome.value}): {result.detail}")
+    elif outcome is Outcome.SKIP:
+        ET.SubElement(element, "skipped", message=result.detail)
+    elif outcome is Outcome.ERROR:
+        ET.SubElement(element, "error", message=result.detail).text = _body(result)
+    elif outcome is Outcome.FAIL or (outcome is Outcome.NON_STRICT and strict):
+        ET.SubElement(
+            element, "failure", message=f"{outcome.value}: {result.detail}"
+        ).text = _body(result)
+    elif outcome is Outcome.NON_STRICT:
+        ET.SubElement(element, "system-out").text = f"NON-STRICT: {result.detail}"
+
+
+def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
+    root = ET.Element("testsuites", name="dualtoken conformance")
+    for family, group in groupby(suite.results, key=lambda r: r.case.family):
+        results = list(group)
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=f"conformance.{family}",
+            tests=str(len(results)),
+            failures=str(sum(1 for r in results if r.fails_run(suite.strict) and r.outcome is not Outcome.ERROR)),
+            errors=str(sum(1 for r in results if r.outcome is Outcome.ERROR and not r.expected_failure)),
+            skipped=str(sum(1 for r in results if r.outcome is Outcome.SKIP or r.expected_failure)),
+            time=f"{sum(r.duration_ms for r in results) / 1000:.3f}",
+        )
+        for result in results:
+            _testcase(element, result, suite.strict)
+    if suite.stale_expected:
+        element = ET.SubElement(root, "testsuite", name="conformance.expected-failures", tests="1", failures="1")
+        case = ET.SubElement(element, "testcase", classname="conformance", name="expected failures are current")
+        ET.SubElement(case, "failure", message="stale entries: " + ", ".join(suite.stale_expected))
+    return ET.ElementTree(root)
+
+
+def write_junit(suite: SuiteResult, path: str | Path) -> None:
+    tree = junit_tree(suite)
+    ET.indent(tree)
+    tree.write(Path(path), encoding="utf-8", xml_declaration=True)
