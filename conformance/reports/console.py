@@ -66,7 +66,8 @@ class ConsoleReporter:
             self._print(self.failure(number, result))
         for case_id in suite.stale_expected:
             self._print(
-                f"\nstale expected failure: {case_id} passed; remove it from the expected-failures file"
+                f"\nstale expected failure: {case_id} passed; "
+                "remove it from the expected-failures file"
             )
         self._print()
         self._print(closing_line(suite))

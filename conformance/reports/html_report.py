@@ -91,7 +91,8 @@ def render_html(suite: SuiteResult) -> str:
         f"<span class='{o.value}'>{counts[o]} {o.value}</span>" for o in Outcome if counts[o]
     )
     if suite.stale_expected:
-        badges += f"<span class='STALE'>stale expected failures: {escape(', '.join(suite.stale_expected))}</span>"
+        stale = escape(", ".join(suite.stale_expected))
+        badges += f"<span class='STALE'>stale expected failures: {stale}</span>"
     families = "".join(
         f"<h2>{escape(family)}</h2>" + "".join(_case(r) for r in group)
         for family, group in groupby(suite.results, key=lambda r: r.case.family)

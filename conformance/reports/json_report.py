@@ -9,7 +9,7 @@ from typing import Any
 from conformance.outcomes import Outcome
 from conformance.runner import CaseResult, SuiteResult
 
-__all__ = ["case_to_json", "summary", "suite_to_json", "write_json"]
+__all__ = ["case_to_json", "suite_to_json", "summary", "write_json"]
 
 
 def summary(suite: SuiteResult) -> dict[str, Any]:

@@ -38,15 +38,17 @@ def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
     )
     outcome = result.outcome
     if result.expected_failure:
-        ET.SubElement(element, "skipped", message=f"expected failure ({outcome.value}): {result.detail}")
+        ET.SubElement(
+            element, "skipped", message=f"expected failure ({outcome.value}): {result.detail}"
+        )
     elif outcome is Outcome.SKIP:
         ET.SubElement(element, "skipped", message=result.detail)
     elif outcome is Outcome.ERROR:
         ET.SubElement(element, "error", message=result.detail).text = _body(result)
     elif outcome is Outcome.FAIL or (outcome is Outcome.NON_STRICT and strict):
-        ET.SubElement(
-            element, "failure", message=f"{outcome.value}: {result.detail}"
-        ).text = _body(result)
+        ET.SubElement(element, "failure", message=f"{outcome.value}: {result.detail}").text = _body(
+            result
+        )
     elif outcome is Outcome.NON_STRICT:
         ET.SubElement(element, "system-out").text = f"NON-STRICT: {result.detail}"
 
@@ -60,16 +62,28 @@ def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
             "testsuite",
             name=f"conformance.{family}",
             tests=str(len(results)),
-            failures=str(sum(1 for r in results if r.fails_run(suite.strict) and r.outcome is not Outcome.ERROR)),
-            errors=str(sum(1 for r in results if r.outcome is Outcome.ERROR and not r.expected_failure)),
+            failures=str(
+                sum(
+                    1
+                    for r in results
+                    if r.fails_run(suite.strict) and r.outcome is not Outcome.ERROR
+                )
+            ),
+            errors=str(
+                sum(1 for r in results if r.outcome is Outcome.ERROR and not r.expected_failure)
+            ),
             skipped=str(sum(1 for r in results if r.outcome is Outcome.SKIP or r.expected_failure)),
             time=f"{sum(r.duration_ms for r in results) / 1000:.3f}",
         )
         for result in results:
             _testcase(element, result, suite.strict)
     if suite.stale_expected:
-        element = ET.SubElement(root, "testsuite", name="conformance.expected-failures", tests="1", failures="1")
-        case = ET.SubElement(element, "testcase", classname="conformance", name="expected failures are current")
+        element = ET.SubElement(
+            root, "testsuite", name="conformance.expected-failures", tests="1", failures="1"
+        )
+        case = ET.SubElement(
+            element, "testcase", classname="conformance", name="expected failures are current"
+        )
         ET.SubElement(case, "failure", message="stale entries: " + ", ".join(suite.stale_expected))
     return ET.ElementTree(root)
 
@@ -78,3 +92,7 @@ def write_junit(suite: SuiteResult, path: str | Path) -> None:
     tree = junit_tree(suite)
     ET.indent(tree)
     tree.write(Path(path), encoding="utf-8", xml_declaration=True)
+
+
+def _is_failure(result: CaseResult, strict: bool) -> bool:
+    return result.fails_run(strict) and result.outcome is not Outcome.ERROR
