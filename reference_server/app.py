@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,6 +23,19 @@ from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 
 
+def token_options(settings: Settings) -> dict[str, Any]:
+    """The TokenService arguments that the settings determine."""
+    return {
+        "key": settings.signing_key,
+        "algorithm": settings.algorithm,
+        "access_ttl": settings.access_ttl,
+        "refresh_ttl": settings.refresh_ttl,
+        "leeway": settings.leeway,
+        "issuer": settings.issuer,
+        "audience": settings.audience,
+    }
+
+
 def build_services(
     settings: Settings,
     *,
@@ -32,19 +46,7 @@ def build_services(
     """Everything a request needs. Tests and the mutation suite swap single parts in."""
     store = store if store is not None else open_store(settings.store)
     users = users if users is not None else default_users(settings)
-    tokens = (
-        tokens
-        if tokens is not None
-        else TokenService(
-            key=settings.signing_key,
-            algorithm=settings.algorithm,
-            access_ttl=settings.access_ttl,
-            refresh_ttl=settings.refresh_ttl,
-            leeway=settings.leeway,
-            issuer=settings.issuer,
-            audience=settings.audience,
-        )
-    )
+    tokens = tokens if tokens is not None else TokenService(**token_options(settings))
     auth_service = AuthService(
         tokens=tokens,
         store=store,

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from conformance.catalogue import CATALOGUE, Case
 from conformance.profile import Profile
-from reference_server.app import build_services, create_app
+from reference_server.app import build_services, create_app, token_options
 from reference_server.auth import AuthService
 from reference_server.config import Settings
 from reference_server.deps import Services
@@ -58,16 +58,7 @@ def _services(
 ) -> Services:
     tokens = None
     if token_faults is not None:
-        tokens = FaultyTokens(
-            token_faults,
-            key=settings.signing_key,
-            algorithm=settings.algorithm,
-            access_ttl=settings.access_ttl,
-            refresh_ttl=settings.refresh_ttl,
-            leeway=settings.leeway,
-            issuer=settings.issuer,
-            audience=settings.audience,
-        )
+        tokens = FaultyTokens(token_faults, **token_options(settings))
     services = build_services(settings, tokens=tokens, store=store, users=users)
     if auth_class is not AuthService:
         auth = auth_class(
