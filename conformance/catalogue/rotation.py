@@ -37,12 +37,19 @@ async def rotated(ctx: CaseContext, session: Session) -> Session:
 async def chain(ctx: CaseContext) -> None:
     session = await ctx.login()
     seen = {session.refresh}
-    for _ in range(5):
-        session = await rotated(ctx, session)
-        if session.refresh in seen:
-            raise CaseFailure("a refresh token never seen before", "an earlier refresh token")
-        seen.add(session.refresh)
-    ctx.expect_accepted(await ctx.protected(session.access), "access token at the chain's end")
+    refresh, access = session.refresh, session.access
+    for step in range(1, 6):
+        # Each refresh of the chain is what the case checks: a refusal is its verdict (FAIL),
+        # not a failed setup step (ERROR).
+        response = await ctx.refresh_response(refresh)
+        ctx.expect_accepted(response, f"refresh {step} of 5, with the newest refresh token")
+        access, new_refresh = ctx.tokens_from(response, at_login=False)
+        if new_refresh is None or new_refresh in seen:
+            got = "no refresh token" if new_refresh is None else "an earlier refresh token"
+            raise CaseFailure("a refresh token never seen before", got)
+        seen.add(new_refresh)
+        refresh = new_refresh
+    ctx.expect_accepted(await ctx.protected(access), "access token at the chain's end")
 
 
 @case(
