@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 
 from reference_server.config import Settings, warn_if_dev
 from reference_server.serving import serve
-from reference_server.store import open_store
+from reference_server.store import TokenStore
 from reference_server.users import UsersFileError, hash_password
 
 
@@ -48,9 +48,8 @@ def _load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
-async def _check_store(url: str) -> None:
-    """Open the store and make one query, so an unreachable store stops the server at start."""
-    store = open_store(url)
+async def _check_store(store: TokenStore) -> None:
+    """Make one query, so an unreachable store stops the server at start; then let it go."""
     try:
         await store.any_revoked(["startup-check"])
     finally:
@@ -79,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Build once in this process so a bad store, users file or frontend folder fails
         # here, clearly, rather than in every worker.
-        from reference_server.app import create_app
+        from reference_server.app import build_services, create_app
 
-        create_app(settings)
-        asyncio.run(_check_store(settings.store))
+        services = build_services(settings)
+        create_app(settings, services=services)
+        asyncio.run(_check_store(services.store))
     except (ValueError, UsersFileError, OSError) as exc:
         print(f"reference_server: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 
 from reference_server.store import Link, Rotation, TokenStore
-from reference_server.tokens import Claims, ExpiredTokenError, TokenError, TokenService, new_id
+from reference_server.tokens import (
+    Claims,
+    ExpiredTokenError,
+    TokenError,
+    TokenKind,
+    TokenService,
+    new_id,
+)
 from reference_server.users import User, UserDirectory
 
 
@@ -64,11 +71,9 @@ class AuthService:
             self.tokens.encode(access), access, self.tokens.encode(refresh), refresh
         )
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
         """Decode *token* as *kind*, then refuse it if revoked or its user is gone or disabled."""
-        claims = self.tokens.decode(
-            token, expected="access" if kind == "access" else "refresh", now=now
-        )
+        claims = self.tokens.decode(token, expected=kind, now=now)
         if await self.store.any_revoked((jti_key(claims), sid_key(claims.sid))):
             raise TokenError("token has been revoked")
         user = self.users.active(claims.sub)

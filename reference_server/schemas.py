@@ -16,12 +16,9 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=_MAX_PASSWORD)
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    refresh_token: str | None = Field(default=None, max_length=_MAX_TOKEN)
+class RefreshTokenBody(BaseModel):
+    """The body of /refresh and /logout: the refresh token (cookie mode may send none)."""
 
-
-class LogoutRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     refresh_token: str | None = Field(default=None, max_length=_MAX_TOKEN)
 

@@ -12,8 +12,7 @@ from reference_server.errors import AuthFailure, BadRequest, RateLimited
 from reference_server.schemas import (
     Detail,
     LoginRequest,
-    LogoutRequest,
-    RefreshRequest,
+    RefreshTokenBody,
     TokenResponse,
 )
 from reference_server.tokens import TokenError
@@ -57,9 +56,7 @@ def _token_response(services: Services, issued: IssuedTokens, response: Response
     return body
 
 
-def _refresh_token_from(
-    request: Request, body: RefreshRequest | LogoutRequest | None
-) -> str | None:
+def _refresh_token_from(request: Request, body: RefreshTokenBody | None) -> str | None:
     if body is not None and body.refresh_token:
         return body.refresh_token
     return request.cookies.get(REFRESH_COOKIE) or None
@@ -93,7 +90,7 @@ async def refresh(
     response: Response,
     services: ServicesDep,
     now: Now,
-    body: RefreshRequest | None = None,
+    body: RefreshTokenBody | None = None,
 ) -> TokenResponse:
     """Trade a refresh token for a new access token (and, with rotation, a new refresh token)."""
     client = request.client.host if request.client else "unknown"
@@ -117,7 +114,7 @@ async def logout(
     principal: CurrentPrincipal,
     services: ServicesDep,
     now: Now,
-    body: LogoutRequest | None = None,
+    body: RefreshTokenBody | None = None,
 ) -> Detail:
     """Revoke the session of the access token (and of the refresh token, if one is sent)."""
     try:
