@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from conformance.outcomes import Outcome
+from conformance.reports.facts import case_facts
 from conformance.runner import CaseResult, SuiteResult
 
 __all__ = ["ConsoleReporter", "closing_line"]
@@ -76,15 +77,8 @@ class ConsoleReporter:
     def failure(number: int, result: CaseResult) -> str:
         case = result.case
         label = result.outcome.value + (", expected" if result.expected_failure else "")
-        lines = [
-            f"\n{number}) {case.id} {case.title} [{label}]",
-            f"   requirement: {case.requirement}",
-            f"   spec:        {case.spec} ({case.level.value})",
+        lines = [f"\n{number}) {case.id} {case.title} [{label}]"]
+        lines += [
+            f"   {name + ':':<12} {text}" for name, text in case_facts(result, curl_limit=2000)
         ]
-        if result.expected:
-            lines += [f"   expected:    {result.expected}", f"   actual:      {result.actual}"]
-        else:
-            lines.append(f"   detail:      {result.detail}")
-        if result.exchanges:
-            lines.append(f"   reproduce:   {result.exchanges[-1].curl()[:2000]}")
         return "\n".join(lines)

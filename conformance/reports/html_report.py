@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conformance.exchange import Exchange, preview
 from conformance.outcomes import Outcome
+from conformance.reports.facts import case_facts
 from conformance.reports.json_report import summary
 from conformance.runner import CaseResult, SuiteResult
 
@@ -63,17 +64,7 @@ def _case(result: CaseResult) -> str:
     case = result.case
     outcome = result.outcome.value
     opened = " open" if result.deviated and not result.expected_failure else ""
-    rows = [
-        ("requirement", case.requirement),
-        ("level", case.level.value),
-        ("spec", case.spec),
-        ("sends", case.sends),
-    ]
-    if result.expected:
-        rows += [("expected", result.expected), ("actual", result.actual)]
-    elif result.detail:
-        rows.append(("detail", result.detail))
-    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in case_facts(result))
     exchanges = "".join(_exchange(e) for e in result.exchanges)
     xfail = '<span class="xfail">expected failure</span>' if result.expected_failure else ""
     return (

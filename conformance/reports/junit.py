@@ -7,25 +7,19 @@ from itertools import groupby
 from pathlib import Path
 
 from conformance.outcomes import Outcome
+from conformance.reports.facts import case_facts
 from conformance.runner import CaseResult, SuiteResult
 
 __all__ = ["junit_tree", "write_junit"]
 
 
 def _body(result: CaseResult) -> str:
-    case = result.case
-    lines = [
-        f"requirement: {case.requirement}",
-        f"spec: {case.spec} ({case.level.value})",
-        f"sends: {case.sends}",
-    ]
-    if result.expected:
-        lines += [f"expected: {result.expected}", f"actual: {result.actual}"]
-    else:
-        lines.append(f"detail: {result.detail}")
-    if result.exchanges:
-        lines.append(f"reproduce: {result.exchanges[-1].curl()[:4000]}")
-    return "\n".join(lines)
+    return "\n".join(f"{name}: {text}" for name, text in case_facts(result, curl_limit=4000))
+
+
+def _is_failure(result: CaseResult, strict: bool) -> bool:
+    """Reported as <failure>: fails the run, but not as an <error>."""
+    return result.fails_run(strict) and result.outcome is not Outcome.ERROR
 
 
 def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
@@ -45,7 +39,7 @@ def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
         ET.SubElement(element, "skipped", message=result.detail)
     elif outcome is Outcome.ERROR:
         ET.SubElement(element, "error", message=result.detail).text = _body(result)
-    elif outcome is Outcome.FAIL or (outcome is Outcome.NON_STRICT and strict):
+    elif _is_failure(result, strict):
         ET.SubElement(element, "failure", message=f"{outcome.value}: {result.detail}").text = _body(
             result
         )
@@ -62,13 +56,7 @@ def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
             "testsuite",
             name=f"conformance.{family}",
             tests=str(len(results)),
-            failures=str(
-                sum(
-                    1
-                    for r in results
-                    if r.fails_run(suite.strict) and r.outcome is not Outcome.ERROR
-                )
-            ),
+            failures=str(sum(1 for r in results if _is_failure(r, suite.strict))),
             errors=str(
                 sum(1 for r in results if r.outcome is Outcome.ERROR and not r.expected_failure)
             ),
@@ -92,7 +80,3 @@ def write_junit(suite: SuiteResult, path: str | Path) -> None:
     tree = junit_tree(suite)
     ET.indent(tree)
     tree.write(Path(path), encoding="utf-8", xml_declaration=True)
-
-
-def _is_failure(result: CaseResult, strict: bool) -> bool:
-    return result.fails_run(strict) and result.outcome is not Outcome.ERROR
