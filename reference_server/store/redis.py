@@ -14,7 +14,9 @@ import redis.asyncio as aioredis
 
 from reference_server.store.base import Link, Rotation, RotationVerdict
 
-# Compare-and-swap of a session's current refresh token, atomic inside Redis.
+# Compare-and-swap of a session's current refresh token, atomic inside Redis. It is the rule of
+# base.decide_rotation written in Lua (Redis cannot call Python); the shared store contract tests
+# (tests/reference_server/store/contract.py) hold all three backends to the same outcomes.
 # KEYS[1] session hash; ARGV: presented, successor jti/iat/exp, now, grace, ttl.
 _ROTATE = """
 local s = redis.call('HGETALL', KEYS[1])
