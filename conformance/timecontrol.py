@@ -109,11 +109,9 @@ class ClockEndpoint:
         self._moved += seconds
 
 
-class ForgedTime:
-    """Time cannot move; expiry is checked with forged tokens only."""
+class _WallClock:
+    """The target runs on real time and nothing needs starting or putting back."""
 
-    mode = "forge"
-    can_advance = False
     precision = 1.0
 
     async def start(self) -> None:
@@ -124,29 +122,26 @@ class ForgedTime:
 
     async def now(self, record: list[Exchange]) -> float:
         return time.time()
+
+
+class ForgedTime(_WallClock):
+    """Time cannot move; expiry is checked with forged tokens only."""
+
+    mode = "forge"
+    can_advance = False
 
     async def advance(self, seconds: float, record: list[Exchange]) -> None:
         raise Skipped("time mode forge cannot move the target's clock")
 
 
-class RealWait:
+class RealWait(_WallClock):
     """Real sleeps, each at most `max_wait` seconds; longer ones skip the case."""
 
     mode = "wait"
     can_advance = True
-    precision = 1.0
 
     def __init__(self, max_wait: float) -> None:
         self._max_wait = max_wait
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def now(self, record: list[Exchange]) -> float:
-        return time.time()
 
     async def advance(self, seconds: float, record: list[Exchange]) -> None:
         if seconds > self._max_wait:
