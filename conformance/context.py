@@ -20,7 +20,7 @@ from conformance.outcomes import (
     Skipped,
 )
 from conformance.profile import Hook, LogoutRequest, Profile
-from conformance.target import HeaderList, Target
+from conformance.target import HeaderList, Target, run_shell
 from conformance.timecontrol import TimeControl
 from conformance.verify import (
     describe,
@@ -248,17 +248,12 @@ class CaseContext:
                 )
             return
         command = hook.command.replace("{username}", username)
-        process = await asyncio.create_subprocess_shell(
-            command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
         try:
-            output, _ = await asyncio.wait_for(process.communicate(), self.target.timeout * 4)
+            returncode, output = await run_shell(command, self.target.timeout * 4)
         except TimeoutError:
-            process.kill()
             raise PreconditionFailed(f"[{name}] command did not finish: {command}") from None
-        if process.returncode != 0:
-            tail = output.decode(errors="replace")[-300:]
-            raise PreconditionFailed(f"[{name}] command exited {process.returncode}: {tail}")
+        if returncode != 0:
+            raise PreconditionFailed(f"[{name}] command exited {returncode}: {output[-300:]}")
 
     async def disable_user(self) -> None:
         await self.run_hook(self.profile.disable_user, "disable_user")

@@ -20,7 +20,7 @@ from conformance.exchange import Exchange
 from conformance.outcomes import ConnectionCut, HarnessError, PreconditionFailed, TargetError
 from conformance.profile import Profile
 
-__all__ = ["ASGIApp", "AppFactory", "Target", "load_app"]
+__all__ = ["ASGIApp", "AppFactory", "Target", "load_app", "run_shell"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,6 +96,20 @@ class _Lifespan:
             return
         await self._exchange("lifespan.shutdown", timeout)
         await asyncio.wait_for(self._task, timeout)
+
+
+async def run_shell(command: str, within: float) -> tuple[int, str]:
+    """Run a profile's shell command (restart, hooks): (exit status, stdout and stderr).
+    Past `within` seconds it is killed and TimeoutError raised."""
+    process = await asyncio.create_subprocess_shell(
+        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), within)
+    except TimeoutError:
+        process.kill()
+        raise
+    return await process.wait(), output.decode(errors="replace")
 
 
 def _no_cookie_jar() -> CookieJar:
@@ -258,19 +272,16 @@ class Target:
         await self._open()
 
     async def _run_restart_command(self, command: str, ready_timeout: float) -> None:
-        process = await asyncio.create_subprocess_shell(
-            command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
         try:
-            output, _ = await asyncio.wait_for(process.communicate(), ready_timeout)
+            returncode, output = await run_shell(command, ready_timeout)
         except TimeoutError:
-            process.kill()
             raise PreconditionFailed(
                 f"restart command still running after {ready_timeout:g} s"
             ) from None
-        if process.returncode != 0:
-            tail = output.decode(errors="replace").strip()[-500:]
-            raise PreconditionFailed(f"restart command exited {process.returncode}: {tail}")
+        if returncode != 0:
+            raise PreconditionFailed(
+                f"restart command exited {returncode}: {output.strip()[-500:]}"
+            )
         await self.wait_until_ready(ready_timeout)
 
     async def wait_until_ready(self, within: float) -> None:
