@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.catalogue import CATALOGUE
-from conformance.catalogue.case import skip_reason
+from conformance.catalogue.case import Case, skip_reason
 from conformance.expected import (
     ExpectedFailuresError,
     apply_expected_failures,
@@ -107,10 +107,8 @@ def _profile(args: argparse.Namespace) -> Profile:
     return profile
 
 
-def dry_run(profile: Profile, cases: Sequence[object]) -> int:
-    for case in CATALOGUE:
-        if case not in cases:
-            continue
+def dry_run(profile: Profile, cases: Sequence[Case]) -> int:
+    for case in cases:
         reason = skip_reason(profile, case.needs)
         note = f"  (would skip: {reason})" if reason else ""
         print(f"{case.id:<24} {case.level.value:<6} {case.title}{note}")
