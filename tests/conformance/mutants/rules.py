@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from reference_server.auth import AuthService, IssuedTokens, jti_key, sid_key
 from reference_server.store import Link, MemoryStore, Rotation, RotationVerdict
-from reference_server.tokens import Claims, TokenError
+from reference_server.tokens import Claims, TokenError, TokenKind
 from reference_server.users import User, UserDirectory
 
 
@@ -33,7 +33,7 @@ class LogoutKeepsRefresh(AuthService):
 class InactiveUsersRefresh(AuthService):
     """Checks the user at protected routes but not at /refresh (disabled and deleted users)."""
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
         if kind == "access":
             return await super().check(token, kind=kind, now=now)
         claims = self.tokens.decode(token, expected="refresh", now=now)
@@ -45,10 +45,8 @@ class InactiveUsersRefresh(AuthService):
 class DisabledUsersPass(AuthService):
     """Ignores the `disabled` flag everywhere after login, as the seed does."""
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
-        claims = self.tokens.decode(
-            token, expected="access" if kind == "access" else "refresh", now=now
-        )
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
+        claims = self.tokens.decode(token, expected=kind, now=now)
         if await self.store.any_revoked((jti_key(claims), f"sid:{claims.sid}")):
             raise TokenError("token has been revoked")
         user = self.users.get(claims.sub)
@@ -146,7 +144,7 @@ class OneTokenForBoth(AuthService):
         token = self.tokens.encode(access)
         return IssuedTokens(token, access, token, access)
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
         return await super().check(token, kind="access", now=now)
 
     async def refresh(self, token: str, now: float) -> IssuedTokens:
@@ -280,10 +278,8 @@ class ReuseLocksAccount(_SessionsByUser):
 class UnknownUsersPass(AuthService):
     """A token for a user that does not exist is honoured (only disabled users are refused)."""
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
-        claims = self.tokens.decode(
-            token, expected="access" if kind == "access" else "refresh", now=now
-        )
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
+        claims = self.tokens.decode(token, expected=kind, now=now)
         if await self.store.any_revoked((jti_key(claims), sid_key(claims.sid))):
             raise TokenError("token has been revoked")
         user = self.users.get(claims.sub)
@@ -304,7 +300,7 @@ class SessionAllowlist(AuthService):
         self.live.add(issued.access.sid)
         return issued
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
         claims, user = await super().check(token, kind=kind, now=now)
         if claims.sid not in self.live:
             raise TokenError("unknown session")
@@ -340,7 +336,7 @@ class DisablingRevokes(AuthService):
         self.born[issued.access.sid] = self._count(username)
         return issued
 
-    async def check(self, token: str, *, kind: str, now: float) -> tuple[Claims, User]:
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
         claims, user = await super().check(token, kind=kind, now=now)
         if self.born.get(claims.sid, 0) != self._count(claims.sub):
             raise TokenError("session ended when the user was disabled")
