@@ -105,7 +105,7 @@ class ServerPool:
             spec = ServerSpec(name=name, dist=self.build(build), settings=settings)
             self._servers[name] = start_server(spec, self.workdir)
         server = self._servers[name]
-        if server.process.poll() is not None:
+        if not server.is_running():
             raise RuntimeError(f"server {name!r} died:\n{server.log_tail()}")
         return server
 

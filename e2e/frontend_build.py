@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from e2e.servers import REPO_ROOT
+from tests.servers import REPO_ROOT
 
 FRONTEND = REPO_ROOT / "frontend"
 DEFAULT_DIST = FRONTEND / "dist"
