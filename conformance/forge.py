@@ -62,6 +62,15 @@ def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return header, claims
 
 
+def _apply(fields: dict[str, Any], changes: dict[str, Any] | None) -> None:
+    """Set each changed field, or remove it when the change is DROP."""
+    for name, value in (changes or {}).items():
+        if value is DROP:
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+
+
 class Forger:
     """Signs tokens the way the target does, with the profile's key and algorithm."""
 
@@ -84,16 +93,8 @@ class Forger:
     ) -> str:
         """The template's claims with `changes` applied (DROP removes), signed with the key."""
         header, claims = decode_unverified(template)
-        for name, value in (changes or {}).items():
-            if value is DROP:
-                claims.pop(name, None)
-            else:
-                claims[name] = value
-        for name, value in (header_changes or {}).items():
-            if value is DROP:
-                header.pop(name, None)
-            else:
-                header[name] = value
+        _apply(claims, changes)
+        _apply(header, header_changes)
         header.pop("alg", None)
         return self.sign_bytes(json.dumps(claims).encode(), headers=header)
 
