@@ -364,16 +364,11 @@ def _show(value: object) -> str:
     return f"{kind} {value!r}" if not isinstance(value, dict) else kind
 
 
-def _section(root: _Table, name: str) -> _Table:
-    value = root._get(name)
-    return _Table({} if value is None else value, name)
-
-
 def _hook(root: _Table, name: str) -> Hook | None:
     if not root.has(name):
         root._get(name)
         return None
-    table = _section(root, name)
+    table = root.table(name)
     hook = Hook(command=table.text("command", ""), request=table.text("request", ""))
     table.done()
     if bool(hook.command) == bool(hook.request):
@@ -407,7 +402,7 @@ def parse_profile(
     base = base_dir or Path.cwd()
     root = _Table(dict(data), "")
 
-    target_table = _section(root, "target")
+    target_table = root.table("target")
     target = TargetSpec(
         name=target_table.text("name", "target"),
         base_url=target_table.text("base_url", "").rstrip("/"),
@@ -430,11 +425,11 @@ def parse_profile(
             f"profile error: [target] app: expected 'module:attr', got {target.app!r}"
         )
 
-    cred_table = _section(root, "credentials")
+    cred_table = root.table("credentials")
     credentials = Credentials(cred_table.text("username"), cred_table.text("password"))
     cred_table.done()
 
-    login_table = _section(root, "login")
+    login_table = root.table("login")
     login = LoginSpec(
         path=login_table.path("path", "/login"),
         encoding=cast(Encoding, login_table.text("encoding", "json", choices=ENCODINGS)),
@@ -447,7 +442,7 @@ def parse_profile(
     )
     login_table.done()
 
-    refresh_table = _section(root, "refresh")
+    refresh_table = root.table("refresh")
     refresh = RefreshSpec(
         path=refresh_table.path("path", "/refresh"),
         transport=cast(Transport, refresh_table.text("transport", "json", choices=TRANSPORTS)),
@@ -462,7 +457,7 @@ def parse_profile(
 
     logout = _parse_logout(root)
 
-    paths_table = _section(root, "paths")
+    paths_table = root.table("paths")
     protected = paths_table.strings("protected")
     public = paths_table.strings("public")
     paths_table.done()
@@ -477,7 +472,7 @@ def parse_profile(
 
     signing = _parse_signing(root, base)
 
-    claims_table = _section(root, "claims")
+    claims_table = root.table("claims")
     claims = Claims(
         subject=claims_table.text("subject", "sub"),
         type=claims_table.text("type", "type"),
@@ -491,7 +486,7 @@ def parse_profile(
     if claims.access_type == claims.refresh_type:
         raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
 
-    lifetime_table = _section(root, "lifetimes")
+    lifetime_table = root.table("lifetimes")
     lifetimes = Lifetimes(
         access=lifetime_table.integer("access", 900, minimum=1),
         refresh=lifetime_table.integer("refresh", 604_800, minimum=1),
@@ -499,7 +494,7 @@ def parse_profile(
     )
     lifetime_table.done()
 
-    time_table = _section(root, "time")
+    time_table = root.table("time")
     time = TimeSpec(
         mode=cast(TimeMode, time_table.text("mode", "forge", choices=TIME_MODES)),
         clock_path=time_table.path("clock_path", "/__test__/clock"),
@@ -512,7 +507,7 @@ def parse_profile(
             "without base_url); use 'clock', 'forge' or 'wait' for a server over HTTP"
         )
 
-    rejection_table = _section(root, "rejection")
+    rejection_table = root.table("rejection")
     statuses = rejection_table.statuses("statuses", (401,))
     rejection = RejectionSpec(
         statuses=statuses,
@@ -524,7 +519,7 @@ def parse_profile(
     if not rejection.statuses:
         raise ProfileError("profile error: [rejection] statuses: give at least one status")
 
-    caps_table = _section(root, "capabilities")
+    caps_table = root.table("capabilities")
     capabilities = Capabilities(
         rotation=caps_table.flag("rotation", False),
         reuse_detection=caps_table.flag("reuse_detection", False),
@@ -541,7 +536,7 @@ def parse_profile(
     if capabilities.reuse_detection and not capabilities.rotation:
         raise ProfileError("profile error: [capabilities] reuse_detection: needs rotation = true")
 
-    rate_table = _section(root, "rate_limit")
+    rate_table = root.table("rate_limit")
     rate_limit = RateLimitSpec(
         limit=rate_table.integer("limit", 0),
         window=rate_table.number("window", 60.0, minimum=0.001),
@@ -559,7 +554,7 @@ def parse_profile(
 
     restart: RestartSpec | None = None
     if root.has("restart"):
-        restart_table = _section(root, "restart")
+        restart_table = root.table("restart")
         restart = RestartSpec(
             command=restart_table.text("command"),
             ready_timeout=restart_table.number("ready_timeout", 20.0, minimum=0.1),
@@ -624,7 +619,7 @@ def _parse_logout(root: _Table) -> tuple[LogoutRequest, ...]:
 
 
 def _parse_signing(root: _Table, base: Path) -> Signing:
-    table = _section(root, "signing")
+    table = root.table("signing")
     algorithm = table.text("algorithm", "HS256", choices=HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS)
     secret = table.text("secret", "")
     secret_env = table.text("secret_env", "")
