@@ -117,6 +117,13 @@ def _json(path: str, edit: http.JSONEdit) -> Build:
     return _wrapped(lambda app: http.RewriteJSON(app, path, edit))
 
 
+def _token_json(edit: http.JSONEdit) -> Build:
+    """`edit` applied to the JSON answers of both token paths."""
+    return _wrapped(
+        lambda app: http.RewriteJSON(http.RewriteJSON(app, "/login", edit), "/refresh", edit)
+    )
+
+
 def _unknown_login_user(app: FastAPI) -> http.RequestTest:
     users: UserDirectory = app.state.services.users
 
@@ -535,13 +542,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "expires-in-minutes",
         "expires_in counts minutes, not seconds",
-        _wrapped(
-            lambda app: http.RewriteJSON(
-                http.RewriteJSON(app, "/login", _expires_in_minutes),
-                "/refresh",
-                _expires_in_minutes,
-            )
-        ),
+        _token_json(_expires_in_minutes),
     ),
     Mutant(
         "two-hour-access-token",
@@ -633,13 +634,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "cookie-token-also-in-body",
         "the refresh cookie's token is also in the JSON body",
-        _wrapped(
-            lambda app: http.RewriteJSON(
-                http.RewriteJSON(app, "/login", _cookie_token_in_body),
-                "/refresh",
-                _cookie_token_in_body,
-            )
-        ),
+        _token_json(_cookie_token_in_body),
         variant="cookie",
     ),
     Mutant(
