@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gevent.event import AsyncResult
 from gevent.pool import Group
@@ -31,6 +32,8 @@ __all__ = [
     "fire_batch",
     "send_refresh",
 ]
+
+T = TypeVar("T")
 
 
 class Recorder:
@@ -281,7 +284,7 @@ class NaiveTab(BrowserTab):
         return self._refresh(stale)
 
 
-def fire_batch(calls: list[Callable[[], bool]]) -> list[bool]:
+def fire_batch(calls: list[Callable[[], T]]) -> list[T]:
     """Run the calls concurrently (the app's simultaneous requests) and wait for all of them.
 
     An exception in one call is raised here, so Locust reports it; if this greenlet is killed
@@ -293,7 +296,7 @@ def fire_batch(calls: list[Callable[[], bool]]) -> list[bool]:
         group.join(raise_error=True)
     finally:
         group.kill(block=False)
-    return [bool(g.value) for g in greenlets]
+    return [greenlet.value for greenlet in greenlets]
 
 
 def send_refresh(

@@ -70,7 +70,7 @@ class TokenMixProbe:
             return
         plan = [probes[i % len(probes)] for i in range(max(size, len(probes)))]
         calls: list[Callable[[], tuple[str, int]]] = [self._sender(probe) for probe in plan]
-        answers = fire_batch_pairs(calls)
+        answers = fire_batch(calls)
         after = self.clock.now()
         if after is None or (after - before) - (time.time() - started_wall) > CLOCK_JUMP:
             self.recorder.add("inconclusive_batches")
@@ -210,21 +210,6 @@ class TokenMixProbe:
             self.recorder.add(f"wrong_verdicts:{kind}")
             answer = f"HTTP {status}" if status else "no answer"
             self.recorder.note(f"wrong verdict: {kind} token answered {answer}")
-
-
-def fire_batch_pairs(calls: list[Callable[[], tuple[str, int]]]) -> list[tuple[str, int]]:
-    """`fire_batch` for calls that answer (kind, status)."""
-    results: list[tuple[str, int]] = []
-
-    def wrap(call: Callable[[], tuple[str, int]]) -> Callable[[], bool]:
-        def run() -> bool:
-            results.append(call())
-            return True
-
-        return run
-
-    fire_batch([wrap(call) for call in calls])
-    return results
 
 
 def _expiry(token: str) -> float:
