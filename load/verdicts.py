@@ -53,6 +53,8 @@ class TokenMixProbe:
         self.clock = clock
         self.session = BrowserSession(recorder)
         self.tab = BrowserTab(http, target, self.session, clock)
+        # One forger for the probe's life: for RSA targets it makes its wrong key only once.
+        self.forger = target.forger()
         self.revoked: str | None = None
         self.old_tokens: list[str] = []
         self.skipped: set[str] = set()
@@ -155,7 +157,7 @@ class TokenMixProbe:
 
     def _wrong_key(self, template: str) -> str:
         try:
-            return self.target.forger().with_wrong_key(template)
+            return self.forger.with_wrong_key(template)
         except HarnessError:
             # Flip one character in the middle of the signature: same shape, wrong signature.
             head, _, signature = template.rpartition(".")
