@@ -12,6 +12,7 @@ from typing import Literal
 
 from conformance.forge import Forger
 from conformance.profile import (
+    LogoutRequest,
     Profile,
     ProfileError,
     Signing,
@@ -22,7 +23,6 @@ from conformance.profile import (
 
 __all__ = [
     "LoadTarget",
-    "LogoutCall",
     "ProfileError",
     "TimeMode",
     "load_target",
@@ -33,17 +33,6 @@ TimeMode = Literal["clock", "forge", "wait"]
 TIME_MODES: tuple[TimeMode, ...] = ("clock", "forge", "wait")
 # Wait mode sleeps through one access lifetime per step; longer than this is not a load run.
 MAX_WAIT = 30
-
-
-@dataclass(frozen=True)
-class LogoutCall:
-    """One request of the target's logout sequence (used to make revoked tokens)."""
-
-    method: str
-    path: str
-    bearer: str  # "access", "refresh" or "none"
-    refresh: str  # "json", "form", "cookie" or "none"
-    field: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +54,7 @@ class LoadTarget:
     refresh_carrier_field: str  # body field, or cookie name for the cookie transport
     refresh_access_field: str
     refresh_refresh_field: str
-    logout: tuple[LogoutCall, ...]
+    logout: tuple[LogoutRequest, ...]  # the sequence that makes revoked tokens
     protected_path: str
     signing: Signing
     access_lifetime: int
@@ -199,10 +188,7 @@ def _from_profile(profile: Profile, base_url: str, time_mode: TimeMode) -> LoadT
         refresh_carrier_field=profile.refresh.field,
         refresh_access_field=profile.refresh.access_token_field,
         refresh_refresh_field=profile.refresh.refresh_token_field,
-        logout=tuple(
-            LogoutCall(call.method, call.path, call.bearer, call.refresh, call.field)
-            for call in profile.logout
-        ),
+        logout=profile.logout,
         protected_path=profile.protected_paths[0],
         signing=profile.signing,
         access_lifetime=profile.lifetimes.access,
