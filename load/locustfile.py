@@ -273,12 +273,7 @@ def _configure(environment: Environment) -> None:
     STATE.mixed_users = STATE.plan.mixed_users if "MixedTokenClient" in selected else 0
 
 
-def _on_init(environment: Environment, **_: Any) -> None:
-    runner = environment.runner
-    if runner is not None:
-        STATE.listen(runner)
-    if isinstance(runner, WorkerRunner):
-        return  # a worker learns its options from the master's first spawn message
+def _configure_or_exit(environment: Environment) -> None:
     try:
         _configure(environment)
     except ProfileError as exc:
@@ -286,14 +281,19 @@ def _on_init(environment: Environment, **_: Any) -> None:
         raise SystemExit(2) from None
 
 
+def _on_init(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if runner is not None:
+        STATE.listen(runner)
+    if isinstance(runner, WorkerRunner):
+        return  # a worker learns its options from the master's first spawn message
+    _configure_or_exit(environment)
+
+
 def _on_test_start(environment: Environment, **_: Any) -> None:
     STATE.started = time.monotonic()
     if isinstance(environment.runner, WorkerRunner):
-        try:
-            _configure(environment)
-        except ProfileError as exc:
-            log.error("%s", exc)
-            raise SystemExit(2) from None
+        _configure_or_exit(environment)
 
 
 def _send_tally(client_id: str, data: dict[str, Any], **_: Any) -> None:
