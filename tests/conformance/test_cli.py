@@ -171,12 +171,16 @@ def test_report_dir_writes_all_three_formats(
     suites = ET.parse(reports / "conformance.xml").getroot()
     assert suites.tag == "testsuites"
     cases = {c.get("name", "").split()[0]: c for c in suites.iter("testcase")}
-    assert cases["LOGIN-CACHE-01"].find("failure") is not None
+    failure = cases["LOGIN-CACHE-01"].find("failure")
+    assert failure is not None and failure.text is not None
+    assert "actual: Cache-Control: (absent)" in failure.text
+    assert "reproduce: curl -sS -i -X POST" in failure.text
     assert cases["LOGIN-CACHE-02"].find("failure") is None
     assert cases["COOKIE-ATTR-01"].find("skipped") is not None
 
     page = (reports / "conformance.html").read_text()
     assert page.startswith("<!doctype html>") and "FAILED" in page
+    assert "<dt>actual</dt><dd>Cache-Control: (absent)</dd>" in page
     assert all(
         case_id in page for case_id in ("LOGIN-CACHE-01", "LOGIN-CACHE-02", "COOKIE-ATTR-01")
     )
