@@ -109,7 +109,7 @@ async def spliced(ctx: CaseContext) -> None:
 )
 async def alg_none(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         return unsigned({"alg": "none", "typ": "JWT"}, claims)
 
     await refused(ctx, forge, "alg: none token", control=False)
@@ -124,7 +124,7 @@ async def alg_none(ctx: CaseContext) -> None:
 )
 async def alg_none_spellings(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         tokens = [unsigned({"alg": alg, "typ": "JWT"}, claims) for alg in ("None", "NONE", "nOnE")]
         signature = split_token(session.access)[2]
         tokens.append(unsigned({"alg": "none", "typ": "JWT"}, claims) + signature)
@@ -146,7 +146,7 @@ async def confusion(ctx: CaseContext) -> None:
     signing = ctx.profile.signing
 
     def forge(session: Session) -> str:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         payload = json.dumps(claims).encode()
         if signing.symmetric:
             return ctx.forger.sign_bytes(
@@ -172,7 +172,7 @@ async def confusion(ctx: CaseContext) -> None:
 )
 async def jwk_injection(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         return ctx.forger.sign_bytes(
             json.dumps(claims).encode(),
             algorithm="RS256",
@@ -192,7 +192,7 @@ async def jwk_injection(ctx: CaseContext) -> None:
 )
 async def kid_traversal(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         payload = json.dumps(claims).encode()
         tokens = []
         for kid in ("../../../../../../dev/null", "' OR '1'='1"):
@@ -242,7 +242,7 @@ async def sibling_alg(ctx: CaseContext) -> None:
     ctx.require(sibling is not None, f"no sibling algorithm for {ctx.profile.signing.algorithm}")
 
     def forge(session: Session) -> str:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         return ctx.forger.sign_bytes(json.dumps(claims).encode(), algorithm=sibling)
 
     await refused(ctx, forge, f"token signed as {sibling}", control=True)
@@ -293,7 +293,7 @@ async def tamper_exp(ctx: CaseContext) -> None:
 async def tamper_type(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
         header, _, signature = split_token(session.refresh)
-        _, claims = decode_unverified(session.refresh)
+        claims = session.claims(session.refresh)
         claims[ctx.claim.type] = ctx.claim.access_type
         return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
 
@@ -319,7 +319,7 @@ async def tamper_header(ctx: CaseContext) -> None:
 
 def _tampered(ctx: CaseContext, session: Session, changes: dict[str, object]) -> str:
     header, _, signature = split_token(session.access)
-    _, claims = decode_unverified(session.access)
+    claims = session.claims()
     claims.update(changes)
     return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
 
@@ -328,7 +328,7 @@ def _respelled_subject(ctx: CaseContext, session: Session) -> str:
     """The access token's payload with the subject written as JSON \\u escapes: the same
     claims, other bytes."""
     header, _, signature = split_token(session.access)
-    _, claims = decode_unverified(session.access)
+    claims = session.claims()
 
     def spell(name: str, value: object) -> str:
         if name != ctx.claim.subject or not isinstance(value, str):
@@ -397,7 +397,7 @@ async def non_object_payload(ctx: CaseContext) -> None:
 )
 async def bad_header(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        _, claims = decode_unverified(session.access)
+        claims = session.claims()
         return ctx.forger.sign_segments(b"{not json", json.dumps(claims).encode())
 
     await refused(ctx, forge, "token with a non-JSON header", control=True)
