@@ -26,7 +26,8 @@ async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
     session = await ctx.login()
     await ctx.advance(window + 1)
     limit = ctx.profile.rate_limit.limit
-    for sent in range(1, min(limit * 2 + 5, MAX_PROBES) + 1):
+    budget = min(limit * 2 + 5, MAX_PROBES)
+    for sent in range(1, budget + 1):
         response = await ctx.refresh_response(session.refresh)
         ctx.expect_no_crash(response, f"refresh #{sent}")
         if response.status_code == 429:
@@ -40,7 +41,7 @@ async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
         )
     raise CaseFailure(
         f"a 429 after about {limit} refreshes within {window:g} s",
-        f"{min(limit * 2 + 5, MAX_PROBES)} refreshes, none limited",
+        f"{budget} refreshes, none limited",
     )
 
 
