@@ -24,8 +24,8 @@ from conformance.catalogue import CATALOGUE
 from conformance.outcomes import Outcome
 from conformance.profile import Profile, load_profile
 from conformance.runner import SuiteResult, TargetUnreachable, run_suite
-from tests.conformance.hostile import serve_hostile, unused_port
-from tests.servers import REPO_ROOT
+from tests.conformance.hostile import serve_hostile
+from tests.servers import REPO_ROOT, free_port
 
 TIMEOUT = 2.0
 
@@ -111,7 +111,7 @@ def profile(profile_file: Path) -> Profile:
 @contextmanager
 def target(kind: str) -> Iterator[str]:
     if kind == "unreachable":
-        yield f"http://127.0.0.1:{unused_port()}"
+        yield f"http://127.0.0.1:{free_port()}"
         return
     with serve_hostile(kind) as base_url:
         yield base_url
