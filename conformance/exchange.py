@@ -39,8 +39,7 @@ class Exchange:
         for name, value in self.request_headers:
             if name.lower() in {"host", "content-length", "accept-encoding", "connection"}:
                 continue
-            shown = value if len(value) <= PREVIEW_LIMIT else _huge_value_note(value)
-            parts += ["-H", shlex.quote(f"{name}: {shown}")]
+            parts += ["-H", shlex.quote(f"{name}: {_short(value)}")]
         body = self.request_body
         if body:
             if len(body) > PREVIEW_LIMIT:
@@ -75,11 +74,6 @@ class Exchange:
             "error": self.error,
             "curl": self.curl(),
         }
-
-    def summary(self) -> str:
-        """One line: `POST /refresh → 401` or the transport error."""
-        answer = str(self.status) if self.status is not None else f"no answer ({self.error})"
-        return f"{self.method} {self.url} → {answer}"
 
 
 def _short(value: str) -> str:
