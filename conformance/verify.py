@@ -3,7 +3,6 @@ expected/actual, so cases read as a list of requirements rather than ad-hoc asse
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,6 @@ __all__ = [
     "set_cookies",
     "verify_no_crash",
     "verify_rejected",
-    "verify_status",
     "verify_success",
 ]
 
@@ -64,13 +62,6 @@ def verify_success(response: httpx.Response, what: str) -> None:
     verify_no_crash(response, what)
     if not response.is_success:
         raise CaseFailure(f"{what}: accepted (2xx)", describe(response))
-
-
-def verify_status(response: httpx.Response, statuses: Iterable[int], what: str) -> None:
-    wanted = tuple(statuses)
-    verify_no_crash(response, what)
-    if response.status_code not in wanted:
-        raise CaseFailure(f"{what}: {_statuses(wanted)}", describe(response))
 
 
 def json_body(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -159,7 +150,3 @@ def set_cookies(response: httpx.Response, name: str | None = None) -> list[SetCo
         if name is None or cookie.name == name:
             found.append(cookie)
     return found
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
