@@ -66,17 +66,10 @@ class NetworkLog:
             exchange.failed = True
 
     def calls(self, path: str, method: str | None = None) -> list[Exchange]:
-        return [
-            exchange
-            for exchange in self.exchanges
-            if exchange.path == path and (method is None or exchange.method == method)
-        ]
+        return self.since(0, path, method)
 
     def refresh_calls(self) -> list[Exchange]:
         return self.calls("/refresh", "POST")
-
-    def count(self, path: str, method: str | None = None) -> int:
-        return len(self.calls(path, method))
 
     def mark(self) -> int:
         """A position in the log; pass it to `since` to see only what came after."""
