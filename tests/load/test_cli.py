@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from load.embedded import free_port
 from load.summary import limiting_side
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,6 @@ def _load(*args: str, out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -45,7 +38,7 @@ def _closed_port() -> int:
     ],
 )
 def test_bad_input_is_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
-    filled = [arg.format(closed=_closed_port()) for arg in args]
+    filled = [arg.format(closed=free_port()) for arg in args]
     done = _load(*filled, out=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
