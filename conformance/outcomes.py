@@ -29,15 +29,22 @@ class Outcome(StrEnum):
     NON_STRICT = "NON-STRICT"
     SKIP = "SKIP"
     ERROR = "ERROR"
+    # The profile declares the target lacks a defence that the seed design or a spec calls for:
+    # a finding with the case's level and source, counted apart from SKIP (which is "does not
+    # apply"). It does not fail the run: the team told us.
+    DECLARED = "DECLARED"
 
 
 class CaseFailure(Exception):
     """The target broke the case's requirement; `expected` and `actual` say how."""
 
-    def __init__(self, expected: str, actual: str) -> None:
+    def __init__(self, expected: str, actual: str, *, cause: str = "") -> None:
         super().__init__(f"expected {expected}; got {actual}")
         self.expected = expected
         self.actual = actual
+        # A short root-cause label shared by every case the same defect breaks (e.g. "tokens
+        # carry no jti"), so reports can group them as one finding.
+        self.cause = cause
 
 
 class Skipped(Exception):

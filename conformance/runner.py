@@ -54,6 +54,8 @@ class CaseResult:
     duration_ms: float = 0.0
     # Listed in the expected-failures file and it did deviate: reported, but does not fail the run.
     expected_failure: bool = False
+    # The root cause a failure shares with other cases (CaseFailure.cause), for grouping.
+    cause: str = ""
 
     @property
     def deviated(self) -> bool:
@@ -113,6 +115,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
         result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
         result.expected, result.actual = failure.expected, failure.actual
         result.detail = str(failure)
+        result.cause = failure.cause
     except TargetError as exc:
         result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
     except HarnessError as exc:

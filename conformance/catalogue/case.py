@@ -107,6 +107,8 @@ class Case:
     level: Level
     needs: tuple[str, ...]
     run: CaseRun = field(repr=False, compare=False)
+    # The normative sentence the case enforces, quoted from `spec` (its keyword sets `level`).
+    quote: str = ""
 
 
 @dataclass
@@ -127,6 +129,7 @@ class Family:
         spec: str,
         level: Level = Level.MUST,
         needs: tuple[str, ...] = (),
+        quote: str = "",
     ) -> Callable[[CaseRun], CaseRun]:
         if not ID_PATTERN.match(case_id):
             raise ValueError(f"case ID {case_id!r} must look like FAMILY-TOPIC-01")
@@ -136,7 +139,7 @@ class Family:
 
         def register(run: CaseRun) -> CaseRun:
             self.cases.append(
-                Case(case_id, self.key, title, sends, requirement, spec, level, needs, run)
+                Case(case_id, self.key, title, sends, requirement, spec, level, needs, run, quote)
             )
             return run
 
