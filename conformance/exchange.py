@@ -32,6 +32,8 @@ class Exchange:
     response_body: bytes = b""
     elapsed_ms: float = 0.0
     error: str = ""
+    # Why the request went out a second time on a new connection (empty when it did not).
+    retried: str = ""
 
     def curl(self) -> str:
         """A shell command that sends the same request (big bodies are regenerated, not pasted)."""
@@ -72,6 +74,7 @@ class Exchange:
             },
             "elapsed_ms": round(self.elapsed_ms, 2),
             "error": self.error,
+            "retried": self.retried,
             "curl": self.curl(),
         }
 
