@@ -32,16 +32,21 @@ class Exchange:
     response_body: bytes = b""
     elapsed_ms: float = 0.0
     error: str = ""
+    # The request-target as sent, when a case gave one that `url` cannot express (e.g. "*").
+    request_target: str = ""
     # Why the request went out a second time on a new connection (empty when it did not).
     retried: str = ""
 
     def curl(self) -> str:
         """A shell command that sends the same request (big bodies are regenerated, not pasted)."""
-        parts = ["curl", "-sS", "-i", "-X", self.method, shlex.quote(self.url)]
+        parts = ["curl", "-sS", "-i", "-X", shell_word(self.method.encode("utf-8"))]
+        if self.request_target:
+            parts += ["--request-target", shell_word(self.request_target.encode("latin-1"))]
+        parts.append(shlex.quote(self.url))
         for name, value in self.request_headers:
             if name.lower() in {"host", "content-length", "accept-encoding", "connection"}:
                 continue
-            parts += ["-H", shlex.quote(f"{name}: {_short(value)}")]
+            parts += ["-H", shell_word(f"{name}: {_short(value)}".encode("latin-1", "replace"))]
         body = self.request_body
         if body:
             if len(body) > PREVIEW_LIMIT:
@@ -53,8 +58,13 @@ class Exchange:
                         + " ".join([*parts, "--data-binary", "@-"])
                     )
                 parts += ["--data-binary", shlex.quote(preview(body))]
+            elif b"\0" in body:
+                # No shell word holds a NUL byte: let printf write the body into curl's stdin.
+                return f"printf {_printf_format(body)} | " + " ".join(
+                    [*parts, "--data-binary", "@-"]
+                )
             else:
-                parts += ["--data-binary", shlex.quote(body.decode("utf-8", errors="replace"))]
+                parts += ["--data-binary", shell_word(body)]
         return " ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +87,34 @@ class Exchange:
             "retried": self.retried,
             "curl": self.curl(),
         }
+
+
+def shell_word(data: bytes) -> str:
+    """`data` as one bash word that stands for exactly these bytes: plain quoting for text,
+    $'...' with \\xNN escapes when there are raw or control bytes (no NUL: see curl)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if (
+        text is not None
+        and all(char in "\t\n" or char >= " " for char in text)
+        and ("\x7f" not in text)
+    ):
+        return shlex.quote(text)
+    return "$'" + "".join(_escaped(byte) for byte in data) + "'"
+
+
+def _escaped(byte: int) -> str:
+    char = chr(byte)
+    if 0x20 <= byte < 0x7F and char not in "\\'":
+        return char
+    return f"\\x{byte:02x}"
+
+
+def _printf_format(data: bytes) -> str:
+    """A printf format (single-quoted) that prints exactly `data`."""
+    return "'" + "".join("%%" if byte == 0x25 else _escaped(byte) for byte in data) + "'"
 
 
 def _short(value: str) -> str:

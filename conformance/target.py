@@ -229,9 +229,8 @@ class Target:
         )
         exchange = Exchange(
             method=method,
-            url=str(request.url)
-            if request_target is None
-            else self.base_url.rstrip("/") + request_target.decode("latin-1"),
+            url=str(request.url),
+            request_target="" if request_target is None else request_target.decode("latin-1"),
             request_headers=[
                 (name.decode("latin-1"), value.decode("latin-1")) for name, value in raw.headers
             ],

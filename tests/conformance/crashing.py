@@ -31,9 +31,9 @@ class CrashOnMalformedBearer:
         if scope["type"] == "http":
             for name, value in scope["headers"]:
                 scheme, _, token = value.partition(b" ")
-                if name == b"authorization" and scheme.lower() == b"bearer":
-                    if token.count(b".") != 2:
-                        raise ValueError("Not enough segments")
+                bearer = name == b"authorization" and scheme.lower() == b"bearer"
+                if bearer and token.count(b".") != 2:
+                    raise ValueError("Not enough segments")
         await self.app(scope, receive, send)
 
 
