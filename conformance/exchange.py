@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Exchange", "preview"]
+__all__ = ["Exchange", "Redact", "preview", "shell_word"]
+
+# What reports pass to keep secrets out (conformance.redaction.Redactor); identity by default.
+Redact = Callable[[str], str]
+
+
+def _as_is(text: str) -> str:
+    return text
+
 
 # Bodies are kept whole up to this size; bigger ones (the robustness cases send megabytes) are
 # summarised, since a report that copies them would be useless and huge.
@@ -37,17 +46,21 @@ class Exchange:
     # Why the request went out a second time on a new connection (empty when it did not).
     retried: str = ""
 
-    def curl(self) -> str:
-        """A shell command that sends the same request (big bodies are regenerated, not pasted)."""
+    def curl(self, redact: Redact = _as_is) -> str:
+        """A shell command that sends the same request (big bodies are regenerated, not pasted);
+        `redact` shortens the tokens and secrets in it."""
         parts = ["curl", "-sS", "-i", "-X", shell_word(self.method.encode("utf-8"))]
         if self.request_target:
             parts += ["--request-target", shell_word(self.request_target.encode("latin-1"))]
-        parts.append(shlex.quote(self.url))
+        parts.append(shlex.quote(redact(self.url)))
         for name, value in self.request_headers:
             if name.lower() in {"host", "content-length", "accept-encoding", "connection"}:
                 continue
-            parts += ["-H", shell_word(f"{name}: {_short(value)}".encode("latin-1", "replace"))]
+            header = redact(f"{name}: {_short(value)}")
+            parts += ["-H", shell_word(header.encode("latin-1", "replace"))]
         body = self.request_body
+        if len(body) <= PREVIEW_LIMIT:
+            body = redact(body.decode("latin-1")).encode("latin-1", "replace")
         if body:
             if len(body) > PREVIEW_LIMIT:
                 first = body[:1].decode("latin-1")
@@ -57,7 +70,7 @@ class Exchange:
                         f"head -c {len(body)} /dev/zero | tr '\\0' {shlex.quote(first)} | "
                         + " ".join([*parts, "--data-binary", "@-"])
                     )
-                parts += ["--data-binary", shlex.quote(preview(body))]
+                parts += ["--data-binary", shlex.quote(redact(preview(body)))]
             elif b"\0" in body:
                 # No shell word holds a NUL byte: let printf write the body into curl's stdin.
                 return f"printf {_printf_format(body)} | " + " ".join(
@@ -67,25 +80,26 @@ class Exchange:
                 parts += ["--data-binary", shell_word(body)]
         return " ".join(parts)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, redact: Redact = _as_is) -> dict[str, Any]:
         return {
             "request": {
                 "method": self.method,
-                "url": self.url,
-                "headers": [[name, _short(value)] for name, value in self.request_headers],
-                "body": preview(self.request_body),
+                "url": redact(self.url),
+                "request_target": redact(self.request_target),
+                "headers": [[name, redact(_short(value))] for name, value in self.request_headers],
+                "body": redact(preview(self.request_body)),
             },
             "response": None
             if self.status is None
             else {
                 "status": self.status,
-                "headers": [[name, _short(value)] for name, value in self.response_headers],
-                "body": preview(self.response_body),
+                "headers": [[name, redact(_short(value))] for name, value in self.response_headers],
+                "body": redact(preview(self.response_body)),
             },
             "elapsed_ms": round(self.elapsed_ms, 2),
-            "error": self.error,
+            "error": redact(self.error),
             "retried": self.retried,
-            "curl": self.curl(),
+            "curl": self.curl(redact),
         }
 
 

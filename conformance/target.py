@@ -21,6 +21,8 @@ from conformance.http11 import HTTP11Client, RawRequest, RawResponse
 from conformance.inprocess import ASGIApp, send_in_process
 from conformance.outcomes import ConnectionCut, HarnessError, PreconditionFailed, TargetError
 from conformance.profile import Profile
+from conformance.redaction import Redactor
+from conformance.sessions import SessionLedger
 
 __all__ = ["ASGIApp", "AppFactory", "Target", "load_app", "run_shell"]
 
@@ -137,8 +139,15 @@ class Target:
         *,
         app: ASGIApp | None = None,
         app_factory: AppFactory | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.profile = profile
+        # Reports show what this target handed out shortened, and the profile's secrets never.
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor.secret(profile.credentials.password, "password")
+        self.redactor.secret(profile.signing.secret, "signing secret")
+        self.redactor.secret(profile.signing.private_key, "private key")
+        self.sessions = SessionLedger()
         self.timeout = profile.target.timeout
         self._app = app
         self._app_factory = app_factory

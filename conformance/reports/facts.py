@@ -3,14 +3,18 @@ what it sends, expected/actual (or the detail) and, for a deviation, a curl to r
 
 from __future__ import annotations
 
+from conformance.exchange import Redact
 from conformance.runner import CaseResult
 
 __all__ = ["case_facts"]
 
 
-def case_facts(result: CaseResult, *, curl_limit: int | None = None) -> list[tuple[str, str]]:
-    """(label, text) pairs; with `curl_limit`, the last exchange as a curl command cut to
-    that many characters (the HTML page shows every exchange itself instead)."""
+def case_facts(
+    result: CaseResult, redact: Redact, *, curl_limit: int | None = None
+) -> list[tuple[str, str]]:
+    """(label, text) pairs, secrets shortened by `redact`; with `curl_limit`, the last
+    exchange as a curl command cut to that many characters (the HTML page shows every exchange
+    itself instead)."""
     case = result.case
     facts = [
         ("requirement", case.requirement),
@@ -18,9 +22,9 @@ def case_facts(result: CaseResult, *, curl_limit: int | None = None) -> list[tup
         ("sends", case.sends),
     ]
     if result.expected:
-        facts += [("expected", result.expected), ("actual", result.actual)]
+        facts += [("expected", redact(result.expected)), ("actual", redact(result.actual))]
     elif result.detail:
-        facts.append(("detail", result.detail))
+        facts.append(("detail", redact(result.detail)))
     if curl_limit is not None and result.exchanges:
-        facts.append(("reproduce", result.exchanges[-1].curl()[:curl_limit]))
+        facts.append(("reproduce", result.exchanges[-1].curl(redact)[:curl_limit]))
     return facts

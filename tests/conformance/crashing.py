@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,8 +38,8 @@ class CrashOnMalformedBearer:
         await self.app(scope, receive, send)
 
 
-def crashing_app() -> ASGIApp:
-    app = reference_app(test_clock=True)
+def crashing_app(**options: Any) -> ASGIApp:
+    app = reference_app(**{"test_clock": True, **options})
     app.add_middleware(CrashOnMalformedBearer)
     return app
 
