@@ -3,10 +3,17 @@ what it sends, expected/actual (or the detail) and, for a deviation, a curl to r
 
 from __future__ import annotations
 
+from conformance.catalogue.case import Case
 from conformance.exchange import Redact
 from conformance.runner import CaseResult
 
-__all__ = ["case_facts"]
+__all__ = ["case_facts", "quoted"]
+
+
+def quoted(case: Case) -> str:
+    """The normative sentence with its source and level: “…” (RFC 6750 §3.1, MUST)."""
+    source = f"({case.spec}, {case.level.value})"
+    return f"\u201c{case.quote}\u201d {source}" if case.quote else source
 
 
 def case_facts(
@@ -19,6 +26,7 @@ def case_facts(
     facts = [
         ("requirement", case.requirement),
         ("spec", f"{case.spec} ({case.level.value})"),
+        *([("quote", quoted(case))] if case.quote else []),
         ("sends", case.sends),
     ]
     if result.expected:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conformance.exchange import Exchange, Redact, preview
 from conformance.outcomes import Outcome
-from conformance.reports.facts import case_facts
+from conformance.reports.facts import case_facts, quoted
 from conformance.reports.json_report import summary
 from conformance.runner import CaseResult, SuiteResult
 
@@ -37,6 +37,9 @@ dt { color: #555; } dd { margin: 0; }
 pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wrap;
       word-break: break-all; font-size: .8rem; border-radius: .25rem; }
 .xfail { font-size: .8rem; color: #6b4e00; margin-left: .4rem; }
+.level { display: inline-block; min-width: 3.6rem; font-size: .75rem; font-weight: 700;
+         color: #555; margin-right: .4rem; }
+.quote { display: block; margin: .15rem 0 0 10.9rem; font-size: .85rem; color: #555; }
 """
 
 
@@ -74,7 +77,9 @@ def _case(result: CaseResult, redact: Redact) -> str:
     xfail = '<span class="xfail">expected failure</span>' if result.expected_failure else ""
     return (
         f"<details{opened}><summary><span class='badge {outcome}'>{outcome}</span>"
-        f"<span class='id'>{escape(case.id)}</span>{escape(case.title)}{xfail}</summary>"
+        f"<span class='level'>{case.level.value}</span>"
+        f"<span class='id'>{escape(case.id)}</span>{escape(case.title)}{xfail}"
+        f"<span class='quote'>{escape(quoted(case))}</span></summary>"
         f"<div class='body'><dl>{details}</dl>"
         f"{'<h4>Exchanges</h4>' + exchanges if exchanges else ''}</div></details>"
     )

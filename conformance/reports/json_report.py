@@ -45,6 +45,7 @@ def case_to_json(result: CaseResult, redact: Redact) -> dict[str, Any]:
         "family": case.family,
         "spec": case.spec,
         "level": case.level.value,
+        "quote": case.quote,
         "outcome": result.outcome.value,
         "detail": redact(result.detail),
         "requirement": case.requirement,

@@ -34,6 +34,14 @@ def _testcase(parent: ET.Element, result: CaseResult, strict: bool, redact: Reda
         name=f"{result.case.id} {result.case.title}",
         time=f"{result.duration_ms / 1000:.3f}",
     )
+    # Every case, passing or not, says which sentence it holds the target to.
+    properties = ET.SubElement(element, "properties")
+    for name, value in (
+        ("level", result.case.level.value),
+        ("spec", result.case.spec),
+        ("quote", result.case.quote),
+    ):
+        ET.SubElement(properties, "property", name=name, value=value)
     outcome = result.outcome
     if result.expected_failure:
         ET.SubElement(element, "skipped", message=f"expected failure ({outcome.value}): {detail}")
