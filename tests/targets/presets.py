@@ -66,6 +66,13 @@ PRESETS: tuple[Preset, ...] = (
         ready_path="/public",
         secret_env="JWT_SECRET_KEY",
     ),
+    Preset(
+        name="django-ninja-jwt",
+        app_dir="django_ninja_jwt",
+        argv=(sys.executable, "-m", "tests.targets.django_ninja_jwt", "--port", "{port}"),
+        ready_path="/api/public",
+        secret_env="DJANGO_SECRET_KEY",
+    ),
 )
 
 
