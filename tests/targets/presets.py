@@ -26,7 +26,15 @@ import httpx
 from conformance.cli import main as conformance_main
 from tests.servers import LOOPBACK, REPO_ROOT, free_port
 
-__all__ = ["PRESETS", "Preset", "SuiteRun", "read_verdicts", "run_preset", "running"]
+__all__ = [
+    "PRESETS",
+    "Preset",
+    "SuiteRun",
+    "install_node_packages",
+    "read_verdicts",
+    "run_preset",
+    "running",
+]
 
 PRESET_DIR = REPO_ROOT / "conformance" / "profiles" / "presets"
 TARGETS_DIR = REPO_ROOT / "tests" / "targets"
@@ -43,7 +51,10 @@ class Preset:
     ready_path: str
     # The environment variable the app reads its signing secret from (the profile's secret_env).
     secret_env: str
+    # {port} is replaced here too.
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    # Runs under Node with tests/targets/node/'s packages (express, jsonwebtoken).
+    needs_node: bool = False
 
     @property
     def profile(self) -> Path:
@@ -65,6 +76,15 @@ PRESETS: tuple[Preset, ...] = (
         argv=(sys.executable, "-m", "tests.targets.flask_jwt_extended", "--port", "{port}"),
         ready_path="/public",
         secret_env="JWT_SECRET_KEY",
+    ),
+    Preset(
+        name="express-jsonwebtoken",
+        app_dir="node/express_jsonwebtoken",
+        argv=("node", "tests/targets/node/express_jsonwebtoken/server.js"),
+        ready_path="/public",
+        secret_env="JWT_SECRET",
+        extra_env={"PORT": "{port}"},
+        needs_node=True,
     ),
     Preset(
         name="django-ninja-jwt",
@@ -104,13 +124,33 @@ def write_verdicts(preset: Preset, verdicts: Mapping[str, str]) -> None:
     preset.verdicts_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+NODE_DIR = TARGETS_DIR / "node"
+
+
+def install_node_packages() -> str:
+    """`npm ci` in tests/targets/node/ once; '' when ready, else why the Node apps cannot run."""
+    if not (NODE_DIR / "package-lock.json").exists():
+        return "tests/targets/node/package-lock.json is missing"
+    if (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
+        return ""
+    done = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return "" if done.returncode == 0 else f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+
+
 @contextlib.contextmanager
 def running(preset: Preset, secret: str, *, startup_timeout: float = 60.0) -> Iterator[str]:
     """Start the preset's app with *secret* on a free port; yield its base URL; stop it."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("DUALTOKEN_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(preset.extra_env)
+    env.update({key: value.replace("{port}", str(port)) for key, value in preset.extra_env.items()})
     env[preset.secret_env] = secret
     argv = [part.replace("{port}", str(port)) for part in preset.argv]
     with tempfile.TemporaryFile() as log:
@@ -185,6 +225,9 @@ def main(argv: list[str]) -> int:
         print(f"no preset named {' '.join(argv)}; known: {', '.join(p.name for p in PRESETS)}")
         return 2
     for preset in chosen:
+        if preset.needs_node and (problem := install_node_packages()):
+            print(f"{preset.name}: cannot run: {problem}")
+            return 1
         secret = secrets.token_urlsafe(36)
         with running(preset, secret) as base_url, tempfile.TemporaryDirectory() as work:
             run = run_preset(preset, base_url, secret, Path(work))
