@@ -32,6 +32,7 @@ __all__ = [
     "SuiteRun",
     "install_node_packages",
     "read_verdicts",
+    "readme_row",
     "run_preset",
     "running",
 ]
@@ -51,6 +52,8 @@ class Preset:
     ready_path: str
     # The environment variable the app reads its signing secret from (the profile's secret_env).
     secret_env: str
+    # What README.md's preset table names: the libraries and versions the app pins.
+    stack: str = ""
     # {port} is replaced here too.
     extra_env: Mapping[str, str] = field(default_factory=dict)
     # Runs under Node with tests/targets/node/'s packages (express, jsonwebtoken).
@@ -76,6 +79,7 @@ PRESETS: tuple[Preset, ...] = (
         argv=(sys.executable, "-m", "tests.targets.flask_jwt_extended", "--port", "{port}"),
         ready_path="/public",
         secret_env="JWT_SECRET_KEY",
+        stack="flask-jwt-extended 4.7.4, Flask 3.1",
     ),
     Preset(
         name="express-jsonwebtoken",
@@ -83,6 +87,7 @@ PRESETS: tuple[Preset, ...] = (
         argv=("node", "tests/targets/node/express_jsonwebtoken/server.js"),
         ready_path="/public",
         secret_env="JWT_SECRET",
+        stack="Express 5, jsonwebtoken 9",
         extra_env={"PORT": "{port}"},
         needs_node=True,
     ),
@@ -92,6 +97,7 @@ PRESETS: tuple[Preset, ...] = (
         argv=(sys.executable, "-m", "tests.targets.django_ninja_jwt", "--port", "{port}"),
         ready_path="/api/public",
         secret_env="DJANGO_SECRET_KEY",
+        stack="django-ninja-jwt 5.4.5, Django 5.2",
     ),
 )
 
@@ -113,6 +119,18 @@ def read_verdicts(path: Path) -> dict[str, str]:
             case_id, outcome = text
             verdicts[case_id] = outcome
     return verdicts
+
+
+OUTCOMES = ("PASS", "FAIL", "NON-STRICT", "SKIP", "DECLARED", "ERROR")
+
+
+def readme_row(preset: Preset) -> str:
+    """This preset's row of README.md's table, counted from its checked-in verdicts."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for outcome in read_verdicts(preset.verdicts_file).values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    cells = [f"`{preset.name}`", preset.stack, *(str(counts[o]) for o in OUTCOMES)]
+    return "| " + " | ".join(cells) + " |"
 
 
 def write_verdicts(preset: Preset, verdicts: Mapping[str, str]) -> None:
@@ -236,6 +254,9 @@ def main(argv: list[str]) -> int:
         for outcome in run.verdicts.values():
             counts[outcome] = counts.get(outcome, 0) + 1
         print(f"{preset.name}: exit {run.exit_code}, {counts} -> {preset.verdicts_file}")
+    print("\nREADME.md's preset table rows:")
+    for preset in PRESETS:
+        print(readme_row(preset))
     return 0
 
 
