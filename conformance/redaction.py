@@ -15,8 +15,10 @@ from urllib.parse import quote, quote_plus
 
 __all__ = ["Redactor"]
 
-# A compact JWS: base64url header starting with '{"', payload, and a non-empty signature.
-JWT = re.compile(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.)([A-Za-z0-9_-]+)")
+# A compact JWS: base64url header starting with '{"', payload, and a non-empty signature. All
+# that follows the second dot is cut, dots included: a mangled token (a doubled dot, a JWE's
+# five parts) must not leave a real signature readable after a cut that stopped too early.
+JWT = re.compile(r"(eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.)([A-Za-z0-9_.-]*[A-Za-z0-9_-])")
 # Opaque tokens shorter than this are not tracked: replacing them could mangle ordinary text.
 MIN_OPAQUE = 12
 OPAQUE_KEPT = 4

@@ -35,6 +35,13 @@ def test_a_jwt_keeps_header_and_payload_and_loses_its_signature() -> None:
     assert shown == f"Authorization: Bearer {header_and_payload}.<sig {len(signature)} chars cut>"
 
 
+def test_a_mangled_token_shows_no_signature() -> None:
+    header, payload, signature = JWT.split(".")
+    shown = Redactor()(f"Bearer {header}..{payload}.{signature}.")
+    assert signature not in shown
+    assert shown.startswith(f"Bearer {header}..<sig ")
+
+
 def test_opaque_tokens_and_secrets_are_cut() -> None:
     redactor = Redactor()
     redactor.tokens(["q7Xz0paqueRefreshToken-123456"])
