@@ -19,6 +19,7 @@ from conformance.outcomes import (
     PreconditionFailed,
     Skipped,
 )
+from conformance.prefetch import LoginPool
 from conformance.profile import Hook, LogoutRequest, Profile
 from conformance.sessions import Session
 from conformance.target import HeaderList, Target, run_shell
@@ -44,6 +45,14 @@ class CaseContext:
     exchanges: list[Exchange] = field(default_factory=list)
     # SHOULD-level deviations noticed on the way (tolerated statuses); they make a pass NON-STRICT.
     notes: list[str] = field(default_factory=list)
+    # Sessions logged in ahead (conformance.prefetch), None for logins of the case's own only.
+    pool: LoginPool | None = None
+    # Set once the case reads or moves the clock, restarts the target, changes the user or logs
+    # in with other credentials: its later logins must then happen after that, not before.
+    fresh_logins: bool = False
+    # The case took a session logged in ahead of a logout or refused refresh (which may have
+    # revoked it): if the case deviates, the runner decides it again on fresh logins.
+    took_suspect_session: bool = False
 
     # --- plain requests -------------------------------------------------------------------
 
@@ -100,6 +109,9 @@ class CaseContext:
     async def login_response(
         self, username: str | None = None, password: str | None = None
     ) -> httpx.Response:
+        if username is not None or password is not None:
+            # Counting or timing logins of its own (throttling, lock-out): nothing ahead of it.
+            self.fresh_logins = True
         payload = self.login_payload(username, password)
         if self.profile.login.encoding == "form":
             response = await self.request("POST", self.profile.login.path, data=payload)
@@ -145,7 +157,16 @@ class CaseContext:
         return access, refresh or ""
 
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
-        """Log in with the profile's credentials; a refusal is a precondition failure."""
+        """Log in with the profile's credentials; a refusal is a precondition failure. With the
+        default credentials the session may come from the pool of logins made ahead."""
+        default = username is None and password is None
+        if default and self.pool is not None and not self.fresh_logins:
+            ahead = await self.pool.take()
+            if ahead is not None:
+                self.exchanges.extend(ahead.exchanges)
+                if ahead.risky_before != self.target.risky_events:
+                    self.took_suspect_session = True
+                return ahead.session
         response = await self.login_response(username, password)
         if not response.is_success:
             raise PreconditionFailed(
@@ -239,17 +260,33 @@ class CaseContext:
 
     # --- time -----------------------------------------------------------------------------
 
+    def _time_changed(self, *, done: bool = True) -> None:
+        """The target's time or state moves (`done`: has moved): sessions logged in before
+        are stale, and so are logins still in flight."""
+        self.fresh_logins = True
+        if self.pool is not None:
+            self.pool.invalidate(refill=done)
+
     async def now(self) -> float:
+        # The case compares times from here on: its logins must not predate this reading. A
+        # frozen clock (freeze mode) only moves by advance(), which throws older sessions away,
+        # so there a session from the pool was issued at exactly this reading.
+        if self.clock.mode != "freeze":
+            self.fresh_logins = True
         return await self.clock.now(self.exchanges)
 
     async def advance(self, seconds: float) -> None:
+        # Before and after: a login that started while the clock was moving is stale too.
+        self._time_changed(done=False)
         await self.clock.advance(seconds, self.exchanges)
+        self._time_changed()
 
     # --- hooks ----------------------------------------------------------------------------
 
     async def run_hook(self, hook: Hook | None, name: str) -> None:
         if hook is None:
             raise Skipped(f"the profile declares no [{name}] hook")
+        self._time_changed(done=False)
         username = self.profile.credentials.username
         if hook.request:
             path = hook.request_path.replace("{username}", username)
@@ -269,12 +306,16 @@ class CaseContext:
 
     async def disable_user(self) -> None:
         await self.run_hook(self.profile.disable_user, "disable_user")
+        self._time_changed()
 
     async def enable_user(self) -> None:
         await self.run_hook(self.profile.enable_user, "enable_user")
+        self._time_changed()
 
     async def restart(self) -> None:
+        self._time_changed(done=False)
         await self.target.restart()
+        self._time_changed()
 
     # --- verifiers, with the profile's statuses -------------------------------------------
 

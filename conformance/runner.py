@@ -22,6 +22,7 @@ from conformance.outcomes import (
     Skipped,
     TargetError,
 )
+from conformance.prefetch import LoginPool
 from conformance.profile import Profile
 from conformance.redaction import Redactor
 from conformance.sessions import Session
@@ -83,6 +84,9 @@ class SuiteResult:
     sessions_opened: int = 0
     sessions_logged_out: int = 0
     sessions_expired: int = 0
+    # Sessions logged in ahead that cases took, and the most such logins in flight at once.
+    logins_ahead: int = 0
+    logins_ahead_in_flight: int = 0
     # What every report passes its text through: tokens shortened, secrets cut.
     redact: Redactor = field(default_factory=Redactor)
 
@@ -146,14 +150,49 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     return result
 
 
-async def _keep_under_rate_limit(profile: Profile, target: Target, clock: TimeControl) -> None:
+async def _keep_under_rate_limit(
+    profile: Profile, target: Target, clock: TimeControl, pool: LoginPool | None
+) -> None:
     """Move time past the rate-limit window once half the budget is spent, so ordinary cases
     never meet a 429 the rate-limit family did not ask for."""
     if not profile.capabilities.rate_limit or not clock.can_advance or clock.mode == "wait":
         return
     if target.sent[profile.refresh.path] * 2 >= profile.rate_limit.limit:
+        if pool is not None:
+            pool.invalidate(refill=False)
         await clock.advance(profile.rate_limit.window + 1, [])
+        if pool is not None:
+            pool.invalidate(refill=True)
         target.sent[profile.refresh.path] = 0
+
+
+def _login_pool(
+    profile: Profile, target: Target, clock: TimeControl, forger: Forger
+) -> LoginPool | None:
+    """A pool of logins made ahead, unless the profile declares a login throttle (logins ahead
+    would spend its budget and trip it)."""
+    if getattr(profile, "login_throttle", None):
+        return None
+
+    async def log_in(record: list[Exchange]) -> Session:
+        return await CaseContext(profile, target, clock, forger, exchanges=record).login()
+
+    return LoginPool(
+        log_in, wall_clock=clock.mode != "freeze", risky_events=lambda: target.risky_events
+    )
+
+
+async def _decide(
+    case: Case, make: Callable[[LoginPool | None], CaseContext], pool: LoginPool | None
+) -> CaseResult:
+    """Run `case`; when it deviated after taking a session logged in ahead of a logout or a
+    refused refresh (either may revoke other sessions of the user on some servers), decide it
+    again on logins of its own, so that the optimisation can never be the cause of a verdict."""
+    context = make(pool)
+    result = await _run_case(case, context)
+    if context.took_suspect_session and result.outcome is not Outcome.PASS:
+        result = await _run_case(case, make(None))
+    return result
 
 
 async def run_suite_async(
@@ -165,10 +204,12 @@ async def run_suite_async(
     strict: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
     redactor: Redactor | None = None,
+    log_in_ahead: bool = True,
 ) -> SuiteResult:
     """Run `cases` (default: the whole catalogue) against the profile's target; then log out
     every session the run opened. `redactor` (default: shorten everything) is what the
-    reports will pass their text through."""
+    reports will pass their text through; `log_in_ahead` keeps a pool of logins made ahead,
+    concurrently (conformance.prefetch)."""
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -182,17 +223,26 @@ async def run_suite_async(
             await clock.start()
         except TargetError as exc:
             raise TargetUnreachable(f"target {target.base_url} unreachable: {exc}") from None
+        pool = _login_pool(profile, target, clock, forger) if log_in_ahead else None
+
+        def context(with_pool: LoginPool | None) -> CaseContext:
+            return CaseContext(profile, target, clock, forger, pool=with_pool)
+
         try:
+            if pool is not None:
+                pool.start()
             for case in selected:
-                await _keep_under_rate_limit(profile, target, clock)
-                result = await _run_case(case, CaseContext(profile, target, clock, forger))
+                await _keep_under_rate_limit(profile, target, clock, pool)
+                result = await _decide(case, context, pool)
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
-            logged_out, expired = await _log_out_everything(
-                CaseContext(profile, target, clock, forger)
-            )
+            if pool is not None:
+                await pool.close(within=target.timeout)
+            logged_out, expired = await _log_out_everything(context(None))
         finally:
+            if pool is not None:
+                await pool.close(within=0)
             # Putting the target's clock back is a courtesy; a target gone by now must not
             # turn a finished run into a crash.
             with contextlib.suppress(HarnessError):
@@ -200,6 +250,8 @@ async def run_suite_async(
     suite = SuiteResult(profile, results, loop.time() - started, strict, redact=redactor)
     suite.sessions_opened, suite.sessions_logged_out = target.sessions.opened, logged_out
     suite.sessions_expired = expired
+    if pool is not None:
+        suite.logins_ahead, suite.logins_ahead_in_flight = pool.handed_out, pool.most_in_flight
     return suite
 
 
@@ -262,6 +314,7 @@ def run_suite(
     strict: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
     redactor: Redactor | None = None,
+    log_in_ahead: bool = True,
 ) -> SuiteResult:
     """Synchronous `run_suite_async`, for scripts and tests outside an event loop."""
     return asyncio.run(
@@ -273,5 +326,6 @@ def run_suite(
             strict=strict,
             on_result=on_result,
             redactor=redactor,
+            log_in_ahead=log_in_ahead,
         )
     )

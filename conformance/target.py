@@ -148,6 +148,10 @@ class Target:
         self.redactor.secret(profile.signing.secret, "signing secret")
         self.redactor.secret(profile.signing.private_key, "private key")
         self.sessions = SessionLedger()
+        # Logouts and refused refreshes so far: on some servers either revokes every session
+        # of the user, so sessions logged in ahead of them are suspect (conformance.prefetch).
+        self.risky_events = 0
+        self._logout_paths = {step.path for step in profile.logout}
         self.timeout = profile.target.timeout
         self._app = app
         self._app_factory = app_factory
@@ -268,6 +272,10 @@ class Target:
         finally:
             exchange.elapsed_ms = (loop.time() - started) * 1000
         self._silent_in_a_row = 0
+        if path in self._logout_paths or (
+            path == self.profile.refresh.path and answer.status >= 400
+        ):
+            self.risky_events += 1
         exchange.retried = answer.retried
         exchange.status = answer.status
         exchange.response_headers = [

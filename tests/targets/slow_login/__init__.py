@@ -1,17 +1,20 @@
 """The reference server with a login that takes 0.5 s, like one that hashes passwords with a
 slow KDF (Django's default PBKDF2 takes 0.3–0.7 s per login).
 
-The delay is an `asyncio.sleep` in front of `POST /login`, so logins overlap as they would on a
-server with several workers; the layer counts logins and the most in flight at once, which is
-what shows whether a client logs in ahead and concurrently or one at a time.
+The delay is an `asyncio.sleep` in front of `POST /login` where a KDF would run: for a body
+that carries a string username and password (a malformed one is refused before any hashing, as
+Django and FastAPI apps do). Logins overlap as they would on a server with several workers; the
+layer counts logins and the most in flight at once, which is what shows whether a client logs
+in ahead and concurrently or one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance.embedded import reference_app
 
@@ -33,14 +36,44 @@ class SlowLogin:
         if scope["type"] != "http" or scope["path"] != LOGIN_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        if not _hashes(body):
+            await self.app(scope, replay, send)
+            return
         self.logins += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             await asyncio.sleep(self.delay)
-            await self.app(scope, receive, send)
+            await self.app(scope, replay, send)
         finally:
             self.in_flight -= 1
+
+
+def _hashes(body: bytes) -> bool:
+    """Would a real login hash a password for this body? Only for string credentials."""
+    try:
+        fields = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(fields, dict) and all(
+        isinstance(fields.get(name), str) for name in ("username", "password")
+    )
 
 
 def slow_login_app(**options: Any) -> SlowLogin:
