@@ -53,6 +53,8 @@ class Prefetched:
     exchanges: list[Exchange]
     # Target events (logouts, refused refreshes) seen before this login started.
     risky_before: int
+    # The pool's epoch when the login started; only the current epoch's sessions go out.
+    epoch: int
     arrived: float = field(default=0.0)
 
 
@@ -122,17 +124,21 @@ class LoginPool:
         if epoch != self._epoch:
             self.discarded += 1
             return None
-        return Prefetched(session, exchanges, risky, arrived=self._now())
+        return Prefetched(session, exchanges, risky, epoch, arrived=self._now())
 
     def _landed(self, task: asyncio.Task[Prefetched | None]) -> None:
         self._in_flight.pop(task, None)
         if task.cancelled() or task.exception() is not None:
             return
         result = task.result()
-        if result is not None:
+        if result is not None and result.epoch == self._epoch:
             self._ready.append(result)
 
     def _fresh(self, item: Prefetched) -> bool:
+        # The epoch is checked here, not only when the login lands: a done-callback runs a
+        # loop iteration later, and an invalidation may come in between.
+        if item.epoch != self._epoch:
+            return False
         return not self._wall_clock or self._now() - item.arrived <= MAX_AGE_S
 
     async def take(self) -> Prefetched | None:

@@ -30,7 +30,17 @@ def run_mutant(name: str, tmp: str) -> Verdicts:
     mutant = BY_NAME[name]
     profile = mutant.profile(Path(tmp))
     settings = settings_for(profile)
-    suite = run_suite(profile, cases=mutant.cases(), app_factory=lambda: mutant.app(settings))
+    # The in-process worker pool (mutants/workers.py) sends a request to a worker by how many
+    # others are in flight, and each worker keeps its own users: logins made ahead in the
+    # background would move a disable/enable hook to another worker than the logins it is meant
+    # for. (A real multi-worker server shares its users, so this is the model's limit, not one
+    # a target would show.)
+    suite = run_suite(
+        profile,
+        cases=mutant.cases(),
+        app_factory=lambda: mutant.app(settings),
+        log_in_ahead=profile.capabilities.workers <= 1,
+    )
     return {r.case.id: (r.outcome.value, r.detail) for r in suite.results}
 
 
