@@ -19,6 +19,7 @@ case = FAMILY.case
     spec="RFC 6750 §3, §3.1",
 )
 async def no_header(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     ctx.expect_rejected(await ctx.protected(None), "GET protected without credentials")
 
 
@@ -30,6 +31,7 @@ async def no_header(ctx: CaseContext) -> None:
     spec="RFC 6750 §3 (MUST include WWW-Authenticate)",
 )
 async def challenge_missing(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected(None)
     ctx.expect_rejected(response, "GET protected without credentials")
     if bearer_challenge(response) is None:
@@ -63,6 +65,7 @@ async def challenge_no_error(ctx: CaseContext) -> None:
     spec="RFC 6750 §3",
 )
 async def challenge_invalid(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected("not-a-token")
     ctx.expect_rejected(response, "GET protected with a garbage token")
     if bearer_challenge(response) is None:
@@ -99,6 +102,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
 )
 async def other_scheme(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     path = ctx.profile.protected_paths[0]
     for scheme in ("Basic", "Token"):
         response = await ctx.request(
@@ -133,6 +137,7 @@ async def scheme_case(ctx: CaseContext) -> None:
     spec="RFC 6750 §3.1 (invalid_request)",
 )
 async def bearer_empty(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     path = ctx.profile.protected_paths[0]
     for value in ("Bearer", "Bearer ,"):
         response = await ctx.request("GET", path, headers={"Authorization": value})
@@ -148,6 +153,7 @@ async def bearer_empty(ctx: CaseContext) -> None:
 )
 async def two_tokens(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET",
         ctx.profile.protected_paths[0],
@@ -187,6 +193,7 @@ async def two_headers(ctx: CaseContext) -> None:
 )
 async def query_token(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET", f"{ctx.profile.protected_paths[0]}?access_token={session.access}"
     )

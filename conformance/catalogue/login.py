@@ -63,6 +63,7 @@ async def logins_differ(ctx: CaseContext) -> None:
     spec="RFC 6749 §5.2 (invalid_grant); seed design",
 )
 async def wrong_password(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
     ctx.expect_login_rejected(response, "login with a wrong password")
 
@@ -75,6 +76,7 @@ async def wrong_password(ctx: CaseContext) -> None:
     spec="RFC 6749 §5.2; seed design",
 )
 async def unknown_user(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(username="no-such-user-7f3a9c")
     ctx.expect_login_rejected(response, "login as an unknown user")
 
@@ -87,6 +89,7 @@ async def unknown_user(ctx: CaseContext) -> None:
     spec="seed design (verify username and password)",
 )
 async def password_exact(ctx: CaseContext) -> None:
+    await ctx.login_control()
     password = ctx.profile.credentials.password
     variants = [password.swapcase(), password + " ", " " + password]
     for variant in [v for v in variants if v != password]:
@@ -102,6 +105,7 @@ async def password_exact(ctx: CaseContext) -> None:
     spec="seed design",
 )
 async def empty_password(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(password="")
     if response.is_success:
         raise CaseFailure("login with an empty password: refused", describe(response))
@@ -117,6 +121,7 @@ async def empty_password(ctx: CaseContext) -> None:
     level=Level.SHOULD,
 )
 async def no_enumeration(ctx: CaseContext) -> None:
+    await ctx.login_control()
     wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
     unknown = await ctx.login_response(username="no-such-user-7f3a9c")
     if (wrong.status_code, wrong.content) != (unknown.status_code, unknown.content):
@@ -134,6 +139,7 @@ async def no_enumeration(ctx: CaseContext) -> None:
     spec="RFC 6749 §3.2 (token endpoint: MUST use POST)",
 )
 async def no_get_login(ctx: CaseContext) -> None:
+    await ctx.login_control()
     login = ctx.profile.login
     query = ctx.login_payload()
     response = await ctx.request("GET", login.path + "?" + _urlencode(query))

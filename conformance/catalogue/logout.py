@@ -30,6 +30,7 @@ async def logout_ok(ctx: CaseContext) -> None:
     needs=("logout",),
 )
 async def refresh_revoked(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.logged_out(session)
     ctx.expect_refresh_rejected(await ctx.refresh_response(session.refresh), "refresh after logout")
@@ -45,6 +46,7 @@ async def refresh_revoked(ctx: CaseContext) -> None:
 )
 async def access_revoked(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     await ctx.logged_out(session)
     ctx.expect_rejected(await ctx.protected(session.access), "access token after logout")
 
@@ -99,6 +101,7 @@ async def revoked_identity(ctx: CaseContext) -> None:
     needs=("logout", "advance"),
 )
 async def revocation_lasts(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.logged_out(session)
     await ctx.advance(ctx.profile.lifetimes.access + 10)

@@ -138,6 +138,7 @@ async def after_expiry(ctx: CaseContext) -> None:
     spec="RFC 6749 §5.2 (invalid_request)",
 )
 async def no_token(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     ctx.expect_bad_request(await ctx.refresh_response(None), "refresh without a token")
 
 
@@ -149,6 +150,7 @@ async def no_token(ctx: CaseContext) -> None:
     spec="RFC 6749 §5.2 (invalid_grant)",
 )
 async def garbage(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     ctx.expect_refresh_rejected(await ctx.refresh_response("garbage"), "refresh token 'garbage'")
     ctx.expect_refresh_rejected(await ctx.refresh_response("a.b.c"), "refresh token 'a.b.c'")
     ctx.expect_bad_request(await ctx.refresh_response(""), "empty refresh token")
@@ -162,6 +164,7 @@ async def garbage(ctx: CaseContext) -> None:
     spec="RFC 7515 §5.2; RFC 8725 §3.3",
 )
 async def bad_signature(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     header, payload, signature = split_token(session.refresh)
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
@@ -180,6 +183,7 @@ async def bad_signature(ctx: CaseContext) -> None:
     spec="RFC 8725 §2.1, §3.1",
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     token = unsigned(reheaded(session.refresh, alg="none"), session.claims(session.refresh))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
@@ -212,6 +216,7 @@ async def forged_expired(ctx: CaseContext) -> None:
     needs=("advance",),
 )
 async def expired_by_time(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     lifetimes = ctx.profile.lifetimes
     await ctx.advance(lifetimes.refresh + lifetimes.leeway + 1 + ctx.clock.precision)

@@ -19,6 +19,7 @@ case = FAMILY.case
 )
 async def refresh_as_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     for path in ctx.profile.protected_paths:
         ctx.expect_rejected(await ctx.protected(session.refresh, path), f"refresh token at {path}")
 
@@ -31,6 +32,7 @@ async def refresh_as_access(ctx: CaseContext) -> None:
     spec="seed design (refresh accepts only a refresh token); RFC 8725 §3.12",
 )
 async def access_as_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     ctx.expect_refresh_rejected(
         await ctx.refresh_response(session.access), "access token at refresh"

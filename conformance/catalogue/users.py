@@ -18,6 +18,7 @@ case = FAMILY.case
     needs=("user_hooks",),
 )
 async def no_login(ctx: CaseContext) -> None:
+    await ctx.login_control()
     await ctx.disable_user()
     try:
         ctx.expect_login_rejected(await ctx.login_response(), "login of a disabled user")
@@ -35,6 +36,7 @@ async def no_login(ctx: CaseContext) -> None:
 )
 async def no_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     await ctx.disable_user()
     try:
         ctx.expect_rejected(await ctx.protected(session.access), "disabled user's access token")
@@ -51,6 +53,7 @@ async def no_access(ctx: CaseContext) -> None:
     needs=("user_hooks",),
 )
 async def no_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.disable_user()
     try:
