@@ -90,9 +90,12 @@ class CaseContext:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         content: bytes | None = None,
+        kind: str | None = None,
     ) -> httpx.Response:
+        """Send one request, paced under the target's declared limits; `kind` ("login",
+        "refresh") says which flow it belongs to when both share a path."""
         if self.pacer is not None:
-            await self.pacer.before(method, path, paced=self.paced)
+            await self.pacer.before(method, path, kind=kind, paced=self.paced)
         status: int | None = None
         try:
             response = await self.target.request(
@@ -102,7 +105,7 @@ class CaseContext:
             return response
         finally:
             if self.pacer is not None:
-                self.pacer.after(method, path, status)
+                self.pacer.after(method, path, status, kind=kind)
 
     @contextlib.contextmanager
     def unpaced(self) -> Iterator[None]:
@@ -121,6 +124,7 @@ class CaseContext:
         encoding: Encoding,
         *,
         headers: Mapping[str, str] | None = None,
+        kind: str | None = None,
     ) -> httpx.Response:
         """Send `payload` as a JSON object or a form, as the endpoint takes it (form values
         that are not strings are written with str())."""
@@ -129,8 +133,8 @@ class CaseContext:
                 name: value if isinstance(value, str) else str(value)
                 for name, value in payload.items()
             }
-            return await self.request(method, path, data=data, headers=headers)
-        return await self.request(method, path, json=dict(payload), headers=headers)
+            return await self.request(method, path, data=data, headers=headers, kind=kind)
+        return await self.request(method, path, json=dict(payload), headers=headers, kind=kind)
 
     # --- the OAuth client (RFC 6749 §2.3.1) -----------------------------------------------
 
@@ -217,6 +221,7 @@ class CaseContext:
             payload,
             login.encoding,
             headers={**self.client_headers(), **(headers or {})},
+            kind="login",
         )
 
     def tokens_from(self, response: httpx.Response, *, at_login: bool) -> tuple[str, str]:
@@ -278,13 +283,13 @@ class CaseContext:
                 del payload[spec.field]
             return await self.send_refresh_body(payload)
         if token is None:
-            return await self.request("POST", spec.path, headers=headers)
+            return await self.request("POST", spec.path, headers=headers, kind="refresh")
         if spec.transport == "bearer":
             return await self.request(
-                "POST", spec.path, headers={"Authorization": f"Bearer {token}"}
+                "POST", spec.path, headers={"Authorization": f"Bearer {token}"}, kind="refresh"
             )
         headers["Cookie"] = f"{spec.field}={token}"
-        return await self.request("POST", spec.path, headers=headers)
+        return await self.request("POST", spec.path, headers=headers, kind="refresh")
 
     async def send_refresh_body(self, payload: Mapping[str, Any]) -> httpx.Response:
         """POST `payload` to the refresh path in its body encoding, with the client's auth."""
@@ -294,6 +299,7 @@ class CaseContext:
             payload,
             self.refresh_encoding,
             headers=self.client_headers(),
+            kind="refresh",
         )
 
     async def refresh(self, session: Session) -> Session:

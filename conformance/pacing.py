@@ -85,24 +85,28 @@ class Pacer:
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    async def before(self, method: str, path: str, *, paced: bool = True) -> None:
-        """Wait (real-time modes) until the request fits the limit, then count it."""
-        window = self.refresh if self._is_refresh(method, path) else None
+    async def before(
+        self, method: str, path: str, *, kind: str | None = None, paced: bool = True
+    ) -> None:
+        """Wait (real-time modes) until the request fits the limit, then count it. `kind`
+        ("login", "refresh") tells the two apart when they share one endpoint (an OAuth token
+        endpoint); a request of unknown kind counts as both."""
+        window = self.refresh if self._is_refresh(method, path, kind) else None
         if window is not None:
             # Checked again after each sleep: concurrent requests may have taken the slot.
             while paced and self.real_time and (wait := window.wait_needed(self._now())) > 0:
                 await self._sleep(wait)
             window.count(self._now())
-        elif self.login is not None and paced and self.real_time and self._is_login(path):
+        if self.login is not None and paced and self.real_time and self._is_login(path, kind):
             # Only failed logins count (see `after`), but whether this one fails is not known
             # yet: when the throttle is full, even a right password would be refused.
             while (wait := self.login.wait_needed(self._now())) > 0:
                 await self._sleep(wait)
 
-    def after(self, method: str, path: str, status: int | None) -> None:
+    def after(self, method: str, path: str, status: int | None, *, kind: str | None = None) -> None:
         """Count a refused login towards the throttle."""
         refused = status is None or not 200 <= status < 300
-        if self.login is not None and self._is_login(path) and method == "POST" and refused:
+        if self.login is not None and self._is_login(path, kind) and method == "POST" and refused:
             self.login.count(self._now())
 
     async def wait_for_fresh_refresh_window(self) -> None:
@@ -126,11 +130,15 @@ class Pacer:
             if window is not None:
                 window.reset()
 
-    def _is_refresh(self, method: str, path: str) -> bool:
-        return method == "POST" and _path(path) == self.profile.refresh.path
+    def _is_refresh(self, method: str, path: str, kind: str | None) -> bool:
+        return (
+            kind in (None, "refresh")
+            and method == "POST"
+            and _path(path) == self.profile.refresh.path
+        )
 
-    def _is_login(self, path: str) -> bool:
-        return _path(path) == self.profile.login.path
+    def _is_login(self, path: str, kind: str | None) -> bool:
+        return kind in (None, "login") and _path(path) == self.profile.login.path
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
