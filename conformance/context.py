@@ -94,8 +94,9 @@ class CaseContext:
     ) -> httpx.Response:
         """Send one request, paced under the target's declared limits; `kind` ("login",
         "refresh") says which flow it belongs to when both share a path."""
+        entry = None
         if self.pacer is not None:
-            await self.pacer.before(method, path, kind=kind, paced=self.paced)
+            entry = await self.pacer.before(method, path, kind=kind, paced=self.paced)
         status: int | None = None
         try:
             response = await self.target.request(
@@ -105,7 +106,7 @@ class CaseContext:
             return response
         finally:
             if self.pacer is not None:
-                self.pacer.after(method, path, status, kind=kind)
+                self.pacer.after(method, path, status, kind=kind, entry=entry)
 
     @contextlib.contextmanager
     def unpaced(self) -> Iterator[None]:

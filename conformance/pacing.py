@@ -19,7 +19,6 @@ their requests are still recorded, so the cases after them wait for a fresh wind
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from dataclasses import dataclass, field
 
 from conformance.profile import Profile
@@ -32,34 +31,39 @@ MARGIN = 0.05
 
 @dataclass
 class Window:
-    """The times (event-loop clock) of the counted requests to one limited path."""
+    """The times (event-loop clock) of the counted requests to one limited path.
+
+    A request is counted when it is sent (so that concurrent ones cannot all take the last
+    slot), and its time moved to when its answer came (`settle`): the target counted it
+    somewhere in between, so it has surely left the target's window once it has left ours,
+    however slow the network or the target were."""
 
     limit: int
     seconds: float
-    times: deque[float] = field(default_factory=deque)
-    # The most counted requests seen in any `seconds`-long stretch: what the report quotes.
-    peak: int = 0
+    times: list[list[float]] = field(default_factory=list)
 
     def _forget(self, now: float) -> None:
-        while self.times and self.times[0] <= now - self.seconds:
-            self.times.popleft()
+        self.times = [entry for entry in self.times if entry[0] > now - self.seconds]
 
     def wait_needed(self, now: float) -> float:
         """Seconds until one more request keeps the window within the limit."""
         self._forget(now)
         if len(self.times) < self.limit:
             return 0.0
-        return self.times[len(self.times) - self.limit] + self.seconds - now + MARGIN
+        ordered = sorted(entry[0] for entry in self.times)
+        return ordered[len(ordered) - self.limit] + self.seconds - now + MARGIN
 
-    def count(self, now: float) -> None:
+    def count(self, now: float) -> list[float]:
         self._forget(now)
-        self.times.append(now)
-        self.peak = max(self.peak, len(self.times))
+        entry = [now]
+        self.times.append(entry)
+        return entry
 
     def clear_wait(self, now: float) -> float:
         """Seconds until nothing counted is left in the window."""
         self._forget(now)
-        return self.times[-1] + self.seconds - now + MARGIN if self.times else 0.0
+        latest = max((entry[0] for entry in self.times), default=None)
+        return 0.0 if latest is None else latest + self.seconds - now + MARGIN
 
     def reset(self) -> None:
         self.times.clear()
@@ -87,24 +91,37 @@ class Pacer:
 
     async def before(
         self, method: str, path: str, *, kind: str | None = None, paced: bool = True
-    ) -> None:
-        """Wait (real-time modes) until the request fits the limit, then count it. `kind`
-        ("login", "refresh") tells the two apart when they share one endpoint (an OAuth token
-        endpoint); a request of unknown kind counts as both."""
+    ) -> list[float] | None:
+        """Wait (real-time modes) until the request fits the limit, then count it; the entry
+        returned goes to `after`. `kind` ("login", "refresh") tells the two apart when they
+        share one endpoint (an OAuth token endpoint); a request of unknown kind counts as both."""
+        entry = None
         window = self.refresh if self._is_refresh(method, path, kind) else None
         if window is not None:
             # Checked again after each sleep: concurrent requests may have taken the slot.
             while paced and self.real_time and (wait := window.wait_needed(self._now())) > 0:
                 await self._sleep(wait)
-            window.count(self._now())
+            entry = window.count(self._now())
         if self.login is not None and paced and self.real_time and self._is_login(path, kind):
             # Only failed logins count (see `after`), but whether this one fails is not known
             # yet: when the throttle is full, even a right password would be refused.
             while (wait := self.login.wait_needed(self._now())) > 0:
                 await self._sleep(wait)
+        return entry
 
-    def after(self, method: str, path: str, status: int | None, *, kind: str | None = None) -> None:
-        """Count a refused login towards the throttle."""
+    def after(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        *,
+        kind: str | None = None,
+        entry: list[float] | None = None,
+    ) -> None:
+        """Settle a counted request at the time its answer came; count a refused login
+        towards the throttle (at that time too, for the same reason)."""
+        if entry is not None:
+            entry[0] = self._now()
         refused = status is None or not 200 <= status < 300
         if self.login is not None and self._is_login(path, kind) and method == "POST" and refused:
             self.login.count(self._now())

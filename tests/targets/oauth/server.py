@@ -425,6 +425,9 @@ def _claims_valid(state: State, claims: dict[str, Any]) -> bool:
         return False
     if not isinstance(claims.get("jti"), str) or not isinstance(sid, str):
         return False
+    # RFC 9068 §2.2: client_id is REQUIRED; a token for another client is not ours to honour.
+    if claims.get("client_id") != CLIENT_ID:
+        return False
     return sid not in state.revoked_families
 
 
