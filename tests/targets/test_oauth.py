@@ -209,7 +209,7 @@ FAULTS = {
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_each_faulty_variant_is_caught_by_the_case_it_breaks(tmp_path: Path, fault: str) -> None:
     key_file = tmp_path / "signing-key.pem"
-    wanted = dict((item.split(":") + ["FAIL"])[:2] for item in FAULTS[fault].split())
+    wanted = dict([*item.split(":"), "FAIL"][:2] for item in FAULTS[fault].split())
     families = {case.family for case in CATALOGUE if case.id in wanted}
     cases = [case for case in CATALOGUE if case.family in families]
     with oauth_server(key_file, fault) as base_url:

@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, unquote
 
 import jwt
@@ -344,7 +344,7 @@ def _header(token: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def _is_time(value: object) -> bool:
+def _is_time(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
