@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from conformance.exchange import Exchange
-from conformance.forge import Forger, decode_unverified
+from conformance.forge import Forger
 from conformance.outcomes import (
     CaseFailure,
     ConnectionCut,
@@ -25,6 +25,7 @@ from conformance.outcomes import (
 )
 from conformance.pacing import Pacer
 from conformance.profile import Encoding, Hook, LogoutRequest, Profile
+from conformance.sessions import Session
 from conformance.target import HeaderList, Target, run_shell
 from conformance.timecontrol import TimeControl
 from conformance.verify import (
@@ -52,18 +53,6 @@ OAUTH_ERROR_CODES = frozenset(
 )
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
 _BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
-
-
-@dataclass
-class Session:
-    """The tokens of one login, as the target handed them out."""
-
-    access: str
-    refresh: str
-    response: httpx.Response
-
-    def claims(self, token: str | None = None) -> dict[str, Any]:
-        return decode_unverified(token or self.access)[1]
 
 
 @dataclass
@@ -209,7 +198,9 @@ class CaseContext:
     async def login_response(
         self, username: str | None = None, password: str | None = None
     ) -> httpx.Response:
-        return await self.send_login(self.login_payload(username, password))
+        response = await self.send_login(self.login_payload(username, password))
+        self._note_session(response)
+        return response
 
     async def send_login(
         self, payload: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
@@ -224,6 +215,19 @@ class CaseContext:
             headers={**self.client_headers(), **(headers or {})},
             kind="login",
         )
+
+    def _note_session(self, response: httpx.Response) -> None:
+        """Every login answer with tokens is a session the run must log out at its end, also
+        when a case reads the answer itself instead of calling login()."""
+        if not response.is_success:
+            return
+        try:
+            access, refresh = self.tokens_from(response, at_login=True)
+        except CaseFailure:
+            return  # the case that asked judges the answer; nothing to log out
+        if refresh:
+            session = Session(access=access, refresh=refresh, response=response)
+            self.target.sessions.opened_by_login(session)
 
     def tokens_from(self, response: httpx.Response, *, at_login: bool) -> tuple[str, str]:
         """(access, refresh) from a login or refresh answer; refresh is '' when absent."""
@@ -244,6 +248,8 @@ class CaseContext:
             raise CaseFailure(
                 f"{where} answer: {spec.refresh_token_field!r} as a string", describe(response)
             )
+        # Live credentials from now on: reports must show them shortened.
+        self.target.redactor.tokens((access, refresh or ""))
         return access, refresh or ""
 
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
@@ -272,7 +278,9 @@ class CaseContext:
                     else ")"
                 )
             )
-        return Session(access=access, refresh=refresh, response=response)
+        return self.target.sessions.from_response(response) or Session(
+            access=access, refresh=refresh, response=response
+        )
 
     async def refresh_response(self, token: str | None) -> httpx.Response:
         """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
@@ -311,7 +319,9 @@ class CaseContext:
                 f"refresh with a fresh refresh token failed: {describe(response)}"
             )
         access, refresh = self.tokens_from(response, at_login=False)
-        return Session(access=access, refresh=refresh or session.refresh, response=response)
+        refreshed = Session(access=access, refresh=refresh or session.refresh, response=response)
+        self.target.sessions.refreshed(session, refreshed)
+        return refreshed
 
     async def protected(self, token: str | None, path: str | None = None) -> httpx.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
@@ -320,6 +330,7 @@ class CaseContext:
     async def logout(self, session: Session) -> list[httpx.Response]:
         if not self.profile.logout:
             raise Skipped("the profile declares no logout")
+        self.target.sessions.closed(session)
         return [await self._logout_step(step, session) for step in self.profile.logout]
 
     async def _logout_step(self, step: LogoutRequest, session: Session) -> httpx.Response:
