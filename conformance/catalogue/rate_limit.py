@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
 from conformance.outcomes import CaseFailure
@@ -20,8 +21,9 @@ case = FAMILY.case
 MAX_PROBES = 500
 
 
-async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
-    """Start from a fresh window, then refresh until the first 429 (or give up)."""
+async def exhaust(ctx: CaseContext, *, premise: bool = True) -> tuple[Session, httpx.Response]:
+    """Start from a fresh window, then refresh until the first 429 (or give up). No 429 at all
+    is RATE-LIMIT-01's finding; for the cases about what a 429 looks like it is a premise."""
     window = ctx.profile.rate_limit.window
     session = await ctx.login()
     await ctx.advance(window + 1)
@@ -39,6 +41,7 @@ async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
             refresh=ctx.tokens_from(response, at_login=False)[1] or session.refresh,
             response=session.response,
         )
+    ctx.premise(not premise, f"a 429 within {budget} refreshes", "RATE-LIMIT-01")
     raise CaseFailure(
         f"a 429 after about {limit} refreshes within {window:g} s",
         f"{budget} refreshes, none limited",
@@ -52,9 +55,11 @@ async def exhaust(ctx: CaseContext) -> tuple[Session, httpx.Response]:
     requirement="The refresh endpoint limits how often one client may call it.",
     spec="seed design (note 2: rate-limit the refresh endpoint); RFC 6585 §4",
     needs=("rate_limit", "advance"),
+    level=Level.SHOULD,
+    quote=quotes.S_RATE,
 )
 async def limited(ctx: CaseContext) -> None:
-    await exhaust(ctx)
+    await exhaust(ctx, premise=False)
 
 
 @case(
@@ -65,6 +70,7 @@ async def limited(ctx: CaseContext) -> None:
     spec="RFC 6585 §4; RFC 9110 §10.2.3",
     level=Level.SHOULD,
     needs=("rate_limit", "advance"),
+    quote=quotes.RATE_LIMIT_02,
 )
 async def retry_after(ctx: CaseContext) -> None:
     _, response = await exhaust(ctx)
@@ -81,6 +87,7 @@ async def retry_after(ctx: CaseContext) -> None:
     requirement="Rate limiting is temporary and does not revoke the session.",
     spec="RFC 6585 §4",
     needs=("rate_limit", "advance"),
+    quote=quotes.RATE_LIMIT_03,
 )
 async def lifts(ctx: CaseContext) -> None:
     session, response = await exhaust(ctx)
@@ -98,6 +105,7 @@ async def lifts(ctx: CaseContext) -> None:
     spec="seed design (the limit is on the refresh endpoint)",
     level=Level.SHOULD,
     needs=("rate_limit", "advance"),
+    quote=quotes.S_RATE,
 )
 async def protected_still_open(ctx: CaseContext) -> None:
     session, _ = await exhaust(ctx)

@@ -288,6 +288,8 @@ EXPECTED: dict[str, Caught] = {
     "no-retry-after": Caught("RATE-LIMIT-02"),
     "rate-limit-never-lifts": Caught("RATE-LIMIT-03"),
     "rate-limit-blocks-api": Caught("RATE-LIMIT-04"),
+    # --- signing key ---
+    "placeholder-secret": Caught("JWT-KEY-01"),
 }
 
 # Cases no mutant is built to break (with the reason). Empty: every case has one.

@@ -26,6 +26,7 @@ from reference_server.auth import AuthService
 from reference_server.config import Settings
 from reference_server.deps import Services
 from reference_server.store import MemoryStore, TokenStore
+from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 from tests.conformance.mutants import http, rules, workers
 from tests.conformance.mutants.profiles import Variant, variant_profile
@@ -142,6 +143,26 @@ def _cookie_token_in_body(body: dict[str, Any], headers: http.Headers) -> dict[s
             if token:
                 return {**body, "refresh_token": token}
     return body
+
+
+# The seed design's own key (SECRET_KEY = "your-secret-key").
+PLACEHOLDER_SECRET = "your-secret-key"
+
+
+def _keyed(secret: str) -> Build:
+    """The reference server signing with `secret`, which its settings would refuse (dev mode
+    swaps a placeholder for the dev secret), so the token service gets it directly."""
+
+    def build(s: Settings) -> ASGIApp:
+        tokens = TokenService(**{**token_options(s), "key": secret})
+        return create_app(s, services=build_services(s, tokens=tokens))
+
+    return build
+
+
+def _declared_secret(secret: str) -> Callable[[Profile], Profile]:
+    """The profile gives the key honestly, so the forging cases still run."""
+    return lambda p: dataclasses.replace(p, signing=dataclasses.replace(p.signing, secret=secret))
 
 
 def _declared_access(seconds: int) -> Callable[[Profile], Profile]:
@@ -766,6 +787,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "rate-limit-blocks-api",
         "a client limited at /refresh is refused everywhere",
         _wrapped(lambda app: http.RateLimitFault(app, refresh_path="/refresh", blocks_api=True)),
+    ),
+    # --- signing key -------------------------------------------------------------------------
+    Mutant(
+        "placeholder-secret",
+        f"tokens signed with the seed's placeholder secret {PLACEHOLDER_SECRET!r}",
+        _keyed(PLACEHOLDER_SECRET),
+        declare=_declared_secret(PLACEHOLDER_SECRET),
     ),
 )
 
