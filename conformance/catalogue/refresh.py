@@ -6,7 +6,7 @@ from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.catalogue.login import SAME_TOKENS
 from conformance.context import CaseContext
-from conformance.forge import split_token, unsigned
+from conformance.forge import reheaded, split_token, unsigned
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe
 
@@ -189,14 +189,14 @@ async def bad_signature(ctx: CaseContext) -> None:
 @case(
     "REFRESH-REJECT-04",
     "An unsigned refresh token (alg: none) is refused",
-    sends="the refresh token's claims with alg none and an empty signature",
+    sends="the refresh token's claims under its own header with alg none, and an empty signature",
     requirement="Unsecured JWTs are never accepted as refresh tokens.",
     spec="RFC 8725 §2.1, §3.1; RFC 7518 §3.6",
     quote=quotes.R7518_NONE,
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = unsigned({"alg": "none", "typ": "JWT"}, session.claims(session.refresh))
+    token = unsigned(reheaded(session.refresh, alg="none"), session.claims(session.refresh))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
 
 
