@@ -5,6 +5,8 @@ from __future__ import annotations
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
+from conformance.outcomes import CaseFailure, Skipped
+from conformance.verify import describe
 
 FAMILY = Family("logout", "Logout and revocation")
 case = FAMILY.case
@@ -197,3 +199,63 @@ async def twice(ctx: CaseContext) -> None:
     await ctx.logged_out(session)
     for response in await ctx.logout(session):
         ctx.expect_no_crash(response, "second logout")
+
+
+# Where logout and revocation endpoints usually live, for a profile that declares none.
+COMMON_LOGOUT_PATHS = (
+    "/logout",
+    "/auth/logout",
+    "/api/logout",
+    "/api/auth/logout",
+    "/revoke",
+    "/oauth/revoke",
+    "/token/revoke",
+)
+
+
+@case(
+    "LOGOUT-EXISTS-01",
+    "A session can be ended: the target has a logout that voids its tokens",
+    sends="when the profile declares no logout: a login, then POST with the session's tokens "
+    "(Bearer access token; refresh_token and token in a JSON body) to "
+    + ", ".join(COMMON_LOGOUT_PATHS)
+    + ", then a refresh with the session's refresh token",
+    requirement="The seed design voids tokens at logout (a blacklist); a target whose refresh "
+    "token keeps working until it expires, whatever the user does, lacks that defence.",
+    spec="seed design (blacklist on logout); RFC 7009 §2; OWASP ASVS v4.0.3 3.3.1",
+    quote=quotes.S_BLACKLIST,
+)
+async def logout_exists(ctx: CaseContext) -> None:
+    if ctx.profile.logout:
+        raise Skipped(
+            "not applicable: the profile declares a logout (LOGOUT-OK-01 and LOGOUT-REVOKE-01 "
+            "check what it does)"
+        )
+    session = await ctx.login()
+    answered: list[str] = []
+    for path in COMMON_LOGOUT_PATHS:
+        response = await ctx.request(
+            "POST",
+            path,
+            headers={"Authorization": f"Bearer {session.access}"},
+            json={"refresh_token": session.refresh, "token": session.refresh},
+        )
+        if response.is_success:
+            answered.append(f"{path} ({response.status_code})")
+    after = await ctx.refresh_response(session.refresh)
+    ctx.expect_no_crash(after, "refresh after the logout attempts")
+    if not after.is_success:
+        # Something revoked the session: the target has a logout the profile does not name.
+        raise Skipped(
+            "the profile declares no [[logout]], yet the session was revoked by POST "
+            f"{', '.join(answered) or 'one of ' + ', '.join(COMMON_LOGOUT_PATHS)}: declare it so "
+            "the logout cases run"
+        )
+    raise CaseFailure(
+        "a logout that voids the session's tokens (the profile declares none; if the target "
+        "has one elsewhere, declare it as [[logout]])",
+        f"POST {', '.join(COMMON_LOGOUT_PATHS)} revoked nothing"
+        + (f" (2xx from {', '.join(answered)})" if answered else "")
+        + f": the refresh token still refreshes ({describe(after)[:60]})",
+        cause="no logout: tokens cannot be revoked before they expire",
+    )

@@ -580,6 +580,16 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant("logout-noop", "logout revokes nothing", _auth(rules.LogoutNoop)),
     Mutant(
+        "revocation-by-bytes",
+        "logout revokes the refresh token's exact bytes, not its session",
+        _auth(rules.RevocationByBytes),
+    ),
+    Mutant(
+        "revocation-forgotten",
+        "a revoked session is forgotten once an access token's lifetime has passed",
+        _auth(rules.RevocationForgotten),
+    ),
+    Mutant(
         "logout-everywhere",
         "logout ends every session of the user, not just this one",
         _auth(rules.LogoutEverywhere),
@@ -599,6 +609,12 @@ MUTANTS: tuple[Mutant, ...] = (
         "no-reuse-detection",
         "rotation never detects a retired token's reuse",
         _store(rules.NoReuseDetection),
+        variant="rotation",
+    ),
+    Mutant(
+        "reuse-spares-access",
+        "reuse detection retires the refresh tokens but not the session's access tokens",
+        _auth(rules.ReuseSparesAccess),
         variant="rotation",
     ),
     Mutant(
@@ -775,8 +791,8 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "no-retry-after",
-        "429 without Retry-After",
-        _rewrite(headers=http.drop_header(b"retry-after")),
+        "a bare 429: no Retry-After and no body explaining the limit",
+        _wrapped(http.BareTooManyRequests),
     ),
     Mutant(
         "rate-limit-never-lifts",
@@ -787,6 +803,30 @@ MUTANTS: tuple[Mutant, ...] = (
         "rate-limit-blocks-api",
         "a client limited at /refresh is refused everywhere",
         _wrapped(lambda app: http.RateLimitFault(app, refresh_path="/refresh", blocks_api=True)),
+    ),
+    # --- missing defences, undeclared --------------------------------------------------------
+    Mutant(
+        "no-logout",
+        "no logout at all (POST /logout is a 404) and a profile that declares none",
+        _wrapped(
+            lambda app: http.ShortCircuit(
+                app,
+                http.on("POST", "/logout", lambda _scope, _body: True),
+                status=404,
+                body=b'{"detail":"Not Found"}',
+                headers=[(b"content-type", b"application/json")],
+            )
+        ),
+        declare=lambda p: dataclasses.replace(p, logout=()),
+    ),
+    Mutant(
+        "no-rate-limit-undeclared",
+        "/refresh has no rate limit, and the profile does not claim one",
+        lambda s: create_app(s),
+        settings={"refresh_rate_limit": 0},
+        declare=lambda p: dataclasses.replace(
+            p, capabilities=dataclasses.replace(p.capabilities, rate_limit=False)
+        ),
     ),
     # --- signing key -------------------------------------------------------------------------
     Mutant(
