@@ -45,10 +45,11 @@ NON_STRICT = {
     "REFRESH-OK-03": "no jti: a refresh in the login's second mints the same access token",
     "BEARER-CHALLENGE-04": 'no error="invalid_token" (no challenge at all)',
 }
-# The 500 of REFRESH-REJECT-01 makes uvicorn close the kept-alive connection without saying so;
-# the next case's first request meets the closed connection. Teammate wire's retry on a new
-# connection (issue 8) turns this into the PASS it is.
-ERRORS = {"REFRESH-REJECT-02": "connection closed after the previous case's 500"}
+# After a 500 uvicorn closes the kept-alive connection without saying so, and the next case's
+# first request may meet the closed connection (a race: sometimes it wins). These cases follow
+# the seed's two 500s; each is a PASS or such an ERROR, until teammate wire's retry on a new
+# connection (issue 8) makes it always the PASS it is.
+AFTER_A_500 = {"REFRESH-REJECT-02", "ROBUST-REFRESH-02"}
 
 
 def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes]) -> None:
@@ -98,7 +99,9 @@ def test_every_seed_defect_is_reported_by_its_case(suite: SuiteResult) -> None:
     details = {r.case.id: r.detail for r in suite.results}
     assert _ids(suite, Outcome.FAIL) == sorted(FAILS), details
     assert _ids(suite, Outcome.NON_STRICT) == sorted(NON_STRICT), details
-    assert _ids(suite, Outcome.ERROR) == sorted(ERRORS), details
+    errors = {r.case.id: r.detail for r in suite.results if r.outcome is Outcome.ERROR}
+    assert set(errors) <= AFTER_A_500, errors
+    assert all("closed" in detail for detail in errors.values()), errors
 
 
 @pytest.mark.slow
@@ -115,9 +118,11 @@ def test_what_the_seed_has_right_passes_and_the_rest_is_skipped_with_a_reason(
     passed = _ids(suite, Outcome.PASS)
     for case in ("LOGIN-OK-01", "LOGIN-REJECT-01", "TYPE-01", "TYPE-02", "REFRESH-OK-01"):
         assert case in passed, case
-    assert len(passed) + len(skipped) + len(FAILS) + len(NON_STRICT) + len(ERRORS) == len(
+    errors = _ids(suite, Outcome.ERROR)
+    assert len(passed) + len(skipped) + len(FAILS) + len(NON_STRICT) + len(errors) == len(
         suite.results
     )
+    assert set(passed) | set(errors) >= AFTER_A_500
 
 
 def main() -> int:
