@@ -6,7 +6,7 @@ from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.catalogue.login import SAME_TOKENS
 from conformance.context import CaseContext
-from conformance.forge import reheaded, split_token, unsigned
+from conformance.forge import reheaded, split_token, unknown_subject, unsigned
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe
 
@@ -248,7 +248,8 @@ async def expired_by_time(ctx: CaseContext) -> None:
 )
 async def unknown_user(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = ctx.forger.resign(session.refresh, changes={ctx.claim.subject: "no-such-user-7f3a9c"})
+    nobody = unknown_subject(session.refresh, ctx.claim.subject)
+    token = ctx.forger.resign(session.refresh, changes={ctx.claim.subject: nobody})
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "refresh token for no user")
     await ctx.forged_refresh_control()
 
