@@ -482,13 +482,23 @@ def logout_calls_server(app: AppDriver) -> None:
     app.log_out()
     app.wait_for_login_view(SETTLE_MS)
     app.quiet(200)
-    logouts = [r for r in app.recorder.api_calls(app.profile.api.logout_path, since=mark)]
+    logouts = app.recorder.api_calls(app.profile.api.logout_path, since=mark)
     if not any(r.status is not None and 200 <= r.status < 300 for r in logouts):
         raise CaseFailure(
             f"a successful call to {app.profile.api.logout_path}",
             f"{len(logouts)} logout calls ({[r.status for r in logouts]})",
             cause="logout only clears the browser",
         )
+    issued = app.recorder.issued_tokens("refresh_token")
+    if issued:  # body mode: the old refresh token must be dead on the server, not just forgotten
+        with app.api.client() as api:
+            answer = api.post(app.profile.api.refresh_path, json={"refresh_token": issued[-1]})
+        if answer.status_code == 200:
+            raise CaseFailure(
+                "the refresh token refused after logout",
+                "/refresh still accepts it",
+                cause="logout only clears the browser",
+            )
 
 
 @client_case(
