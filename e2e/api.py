@@ -121,8 +121,10 @@ def start_api(
     static: Path | None = None,
     cors_origin: str = "",
     log_dir: Path | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> ApiServer:
-    """Start the reference server; *static* is an app folder it serves at its own origin."""
+    """Start the reference server; *static* is an app folder it serves at its own origin;
+    *extra* are further DUALTOKEN_* settings (e.g. a SQLite store)."""
     settings: dict[str, Any] = {"DUALTOKEN_ROTATION": "1" if rotation else "0"}
     if cookie:
         # Plain http on loopback: a Secure cookie would never be stored.
@@ -131,6 +133,7 @@ def start_api(
         settings["DUALTOKEN_FRONTEND_DIST"] = str(static)
     if cors_origin:
         settings["DUALTOKEN_CORS_ORIGINS"] = cors_origin
+    settings |= extra or {}
     folder = log_dir or Path(tempfile.gettempdir())
     folder.mkdir(parents=True, exist_ok=True)
     for _attempt in range(3):

@@ -149,9 +149,25 @@ def _logged_in_burst_after_expiry(app: AppDriver, n: int) -> tuple[int, BurstRes
 CONCURRENT = "client-concurrency"
 
 
+def _burst_meets_one_refresh(app: AppDriver, n: int, outcome: int | None = None) -> int:
+    """Log in, expire, hold /refresh and fire *n* calls; once every call met its 401 (so the
+    order of arrivals cannot decide the verdict), let the refresh through (or answer it
+    *outcome*). Returns the log mark from before the burst."""
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refresh_fault.hold()
+    mark = app.recorder.mark()
+    app.start_burst(n)
+    app.wait_for(lambda: app.refused_calls(mark) >= n and bool(app.refresh_fault.held), 5_000)
+    app.refresh_fault.release(outcome)
+    return mark
+
+
 def _one_refresh_for(n: int) -> Check:
     def check(app: AppDriver) -> None:
-        mark, burst = _logged_in_burst_after_expiry(app, n)
+        mark = _burst_meets_one_refresh(app, n)
+        burst = app.await_burst(app.page)
+        app.quiet(QUIET_MS)
         refreshes = _refreshes(app, mark)
         app.measurements[f"refresh_calls[{n} concurrent]"] = refreshes
         if refreshes != 1:
@@ -178,6 +194,40 @@ for _n, _number in ((10, "01"), (50, "02")):
         spec=f"{SEED} 前端实现思路 3",
         quote=QUOTE_SINGLE_FLIGHT,
     )(_one_refresh_for(_n))
+
+
+@client_case(
+    "CLIENT-REFRESH-ONCE-03",
+    "a 401 that comes back after the refresh finished is retried with the new token",
+    family=CONCURRENT,
+    sends="log in, expire, fire 5 calls; hold the 5th until the others' refresh and retries are "
+    "done, then let it meet its 401",
+    requirement="a call that was sent with the old token does not start a second refresh",
+    spec=f"{SEED} 前端实现思路 3",
+    quote=QUOTE_SINGLE_FLIGHT,
+)
+def late_401_after_refresh(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    late = app.hold_late_call(pass_first=4)
+    mark = app.recorder.mark()
+    app.start_burst(5)
+    if not app.wait_for(lambda: app.answered_calls(mark, 200) >= 4, 5_000):
+        raise HarnessError(
+            f"premise: the first 4 calls were not refreshed and answered within 5 s "
+            f"({_refreshes(app, mark)} /refresh calls); covered by CLIENT-REFRESH-ONCE-01"
+        )
+    late.release()
+    burst = app.await_burst(app.page)
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "1 /refresh: the late 401 uses the token the first refresh got",
+            f"{refreshes} /refresh calls",
+            cause="a 401 that arrives after the refresh starts another",
+        )
+    _require_all_ok(burst, 5, "the late call retried with the new token")
 
 
 @client_case(
@@ -234,34 +284,46 @@ FAILURE = "client-refresh-failure"
 
 def _session_ends(status: int | None) -> Check:
     def check(app: AppDriver) -> None:
-        app.log_in()
         if status is None:
+            # The real API refuses: the refresh token expired too. Held like the others so that
+            # every call waits on the refresh before it fails.
+            app.log_in()
             app.api.expire_refresh_tokens()
+            app.refresh_fault.hold()
+            mark = app.recorder.mark()
+            app.start_burst(5)
+            app.wait_for(
+                lambda: app.refused_calls(mark) >= 5 and bool(app.refresh_fault.held), 5_000
+            )
+            app.refresh_fault.release()
         else:
-            app.refresh_fault.answer(status)
-            app.api.expire_access_tokens()
-        mark = app.recorder.mark()
-        burst = app.fire(5, limit_ms=SETTLE_MS)
-        if not burst.settled:
-            raise CaseFailure(
-                "every waiting call settles within 2 s once the refresh failed",
-                burst.describe(),
-                cause="waiters never settled after a failed refresh",
-            )
-        if not app.wait_for_login_view(SETTLE_MS):
-            raise CaseFailure(
-                "the login view within 2 s",
-                f"still on {app.page.url}",
-                cause="no way back to login",
-            )
-        app.quiet(QUIET_MS)
-        refreshes = _refreshes(app, mark)
-        if refreshes != 1:
-            raise CaseFailure(
-                "exactly 1 /refresh, then none (no loop)", f"{refreshes} /refresh calls"
-            )
+            mark = _burst_meets_one_refresh(app, 5, status)
+        _expect_session_ended(app, mark, app.await_burst(app.page, within_ms=SETTLE_MS))
 
     return check
+
+
+def _expect_session_ended(app: AppDriver, mark: int, burst: BurstResult) -> None:
+    if not burst.settled:
+        raise CaseFailure(
+            "every waiting call settles within 2 s once the refresh failed",
+            burst.describe(),
+            cause="waiters never settled after a failed refresh",
+        )
+    if not app.wait_for_login_view(SETTLE_MS):
+        raise CaseFailure(
+            "the login view within 2 s",
+            f"still on {app.page.url}",
+            cause="no way back to login",
+        )
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "exactly 1 /refresh, then none (no loop)",
+            f"{refreshes} /refresh calls",
+            cause="refreshes again after a refused refresh",
+        )
 
 
 QUOTE_REFRESH_FAILS = "刷新失败 → 跳转登录页 (refresh failed → go to the login page)"
@@ -279,6 +341,31 @@ for _number, _status, _how in (
         spec=f"{SEED} 前端实现思路 4 (错误边界); RFC 6749 §5.2",
         quote=QUOTE_REFRESH_FAILS,
     )(_session_ends(_status))
+
+
+@client_case(
+    "CLIENT-REFRESH-FAIL-04",
+    "a 401 that comes back after the refresh was refused settles too, without another refresh",
+    family=FAILURE,
+    sends="log in, expire, fire 5 calls, hold the 5th; /refresh answers 401; then let the 5th "
+    "meet its 401",
+    requirement="a late 401 after the session ended settles within 2 s and starts no refresh",
+    spec=f"{SEED} 前端实现思路 4 (错误边界)",
+    quote=QUOTE_REFRESH_FAILS,
+)
+def late_401_after_refusal(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refresh_fault.answer(401)
+    late = app.hold_late_call(pass_first=4)
+    mark = app.recorder.mark()
+    app.start_burst(5)
+    if not app.wait_for(lambda: _refreshes(app, mark) >= 1 and late.held is not None, 5_000):
+        raise HarnessError("premise: no /refresh after 4 calls met the expired token")
+    app.wait_for_login_view(SETTLE_MS)
+    app.quiet(200)
+    late.release()
+    _expect_session_ended(app, mark, app.await_burst(app.page, within_ms=SETTLE_MS))
 
 
 def _session_survives(status: int | None) -> Check:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,11 +162,18 @@ class RefreshFault:
         """Let later refreshes through to the API again."""
         self.mode = "pass"
 
-    def release(self) -> None:
+    def release(self, status: int | None = None) -> None:
+        """Let the held calls through to the API, or answer them (and later ones) *status*."""
         held, self.held = self.held, []
-        self.mode = "pass"
+        if status is None:
+            self.mode = "pass"
+        else:
+            self.answer(status)
         for route in held:
-            route.continue_()
+            if status is None:
+                route.continue_()
+            else:
+                self._fulfill(route)
 
     def _handle(self, route: Route) -> None:
         if route.request.method == "OPTIONS" or self.mode == "pass":
@@ -177,17 +185,50 @@ class RefreshFault:
         elif self.mode == "abort":
             route.abort("connectionreset")
         else:
-            headers = {"Access-Control-Allow-Origin": route.request.headers.get("origin", "*")}
-            if self.status == 401:
-                headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            if self.status == 429:
-                headers["Retry-After"] = "30"
-            route.fulfill(
-                status=self.status,
-                content_type="application/json",
-                headers=headers,
-                body=json.dumps({"detail": f"injected {self.status} by the client suite"}),
-            )
+            self._fulfill(route)
+
+    def _fulfill(self, route: Route) -> None:
+        headers = {"Access-Control-Allow-Origin": route.request.headers.get("origin", "*")}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        if self.status == 429:
+            headers["Retry-After"] = "30"
+        route.fulfill(
+            status=self.status,
+            content_type="application/json",
+            headers=headers,
+            body=json.dumps({"detail": f"injected {self.status} by the client suite"}),
+        )
+
+
+class LateCall:
+    """Hold back the (pass_first + 1)-th protected call on its way to the API, so that its 401
+    comes back only after the refresh the others started has finished."""
+
+    def __init__(
+        self, context: BrowserContext, origin: str, paths: tuple[str, ...], pass_first: int
+    ):
+        self._origin = origin
+        self._paths = set(paths)
+        self._remaining = pass_first
+        self.held: Route | None = None
+        context.route(self._matches, self._handle)
+
+    def _matches(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" == self._origin and parts.path in self._paths
+
+    def _handle(self, route: Route) -> None:
+        if route.request.method == "OPTIONS" or self.held is not None or self._remaining > 0:
+            if route.request.method != "OPTIONS" and self.held is None:
+                self._remaining -= 1
+            route.continue_()
+            return
+        self.held = route
+
+    def release(self) -> None:
+        if self.held is not None:
+            self.held.continue_()
 
 
 class AppDriver:
@@ -292,10 +333,11 @@ class AppDriver:
         return _burst_result(raw)
 
     def start_burst(
-        self, n: int, page: Page, *, slot: str = "burst", limit_ms: float = 15_000
+        self, n: int, page: Page | None = None, *, slot: str = "burst", limit_ms: float = 30_000
     ) -> None:
         """Fire a burst without waiting for it (e.g. while /refresh is held); `await_burst`
         collects it."""
+        page = page or self.page
         burst = self.profile.burst
         if burst.page and urlsplit(page.url).path != burst.page:
             self.open(burst.page, page)
@@ -305,10 +347,16 @@ class AppDriver:
             [_FIRE, burst.script, n, limit_ms, slot],
         )
 
-    def await_burst(self, page: Page, slot: str = "burst") -> BurstResult:
-        """The outcome of a started burst (its own bound keeps this from waiting forever)."""
+    def await_burst(
+        self, page: Page, slot: str = "burst", *, within_ms: float = 10_000
+    ) -> BurstResult:
+        """The outcome of a started burst, if it settles within *within_ms* from now."""
         try:
-            raw = page.evaluate("slot => window.__clientSuite[slot]", slot)
+            raw = page.evaluate(
+                "([slot, ms]) => Promise.race([window.__clientSuite[slot], new Promise("
+                "(resolve) => setTimeout(() => resolve({ settled: false, ms }), ms))])",
+                [slot, within_ms],
+            )
         except Error as exc:
             if "context was destroyed" in exc.message or "navigation" in exc.message:
                 return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
@@ -366,6 +414,26 @@ class AppDriver:
             })"""
         )
         return str(dumped)
+
+    def wait_for(self, condition: Callable[[], bool], within_ms: float) -> bool:
+        """Poll *condition* while Playwright delivers events; whether it came true in time."""
+        deadline = self._deadline(within_ms)
+        while not condition():
+            if self._now() >= deadline:
+                return False
+            self.page.wait_for_timeout(20)
+        return True
+
+    def hold_late_call(self, pass_first: int) -> LateCall:
+        return LateCall(self.context, self.api.url, self.profile.api.protected_paths, pass_first)
+
+    def answered_calls(self, since: int, status: int) -> int:
+        calls = self.recorder.api_calls_to(self.profile.api.protected_paths, since=since)
+        return sum(1 for call in calls if call.status == status)
+
+    def refused_calls(self, since: int) -> int:
+        """Protected calls since *since* the API (or a fault) answered 401."""
+        return self.answered_calls(since, 401)
 
     def quiet(self, ms: float) -> None:
         """Let the app run for *ms* (to see a late or looping refresh) while events arrive."""
