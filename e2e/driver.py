@@ -162,15 +162,20 @@ class RefreshFault:
         """Let later refreshes through to the API again."""
         self.mode = "pass"
 
-    def release(self, status: int | None = None) -> None:
-        """Let the held calls through to the API, or answer them (and later ones) *status*."""
+    def release(self, status: int | None = None, *, abort: bool = False) -> None:
+        """Let the held calls through to the API; or answer them (and later ones) *status*;
+        or, with *abort*, fail them (and later ones) with a network error."""
         held, self.held = self.held, []
-        if status is None:
+        if abort:
+            self.abort()
+        elif status is None:
             self.mode = "pass"
         else:
             self.answer(status)
         for route in held:
-            if status is None:
+            if abort:
+                route.abort("connectionreset")
+            elif status is None:
                 route.continue_()
             else:
                 self._fulfill(route)

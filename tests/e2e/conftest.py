@@ -15,8 +15,8 @@ import pytest
 
 pytest.importorskip("playwright")
 
-from e2e.frontend_build import FRONTEND, build_faulty, ensure_default_build  # noqa: E402
-from e2e.profile import ClientProfile, load_client_profile, parse_client_profile  # noqa: E402
+from e2e.frontend_build import FRONTEND, build_faulty, ensure_default_build
+from e2e.profile import ClientProfile, load_client_profile, parse_client_profile
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
 PROFILES = Path(__file__).resolve().parents[2] / "e2e" / "profiles"

@@ -33,4 +33,9 @@ def test_the_issue_s_should_cases_are_graded_should() -> None:
 
 def test_selection_by_prefix_is_case_insensitive() -> None:
     chosen = [c.id for c in select_client_cases(["client-refresh-fail"])]
-    assert chosen == ["CLIENT-REFRESH-FAIL-01", "CLIENT-REFRESH-FAIL-02", "CLIENT-REFRESH-FAIL-03"]
+    assert chosen == [
+        "CLIENT-REFRESH-FAIL-01",
+        "CLIENT-REFRESH-FAIL-02",
+        "CLIENT-REFRESH-FAIL-03",
+        "CLIENT-REFRESH-FAIL-04",
+    ]
