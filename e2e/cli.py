@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,9 +88,15 @@ def dry_run(profile: ClientProfile, prefixes: Sequence[str]) -> int:
     return 0
 
 
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
+    # A SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the API and the app are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     args = build_parser().parse_args(argv)
     try:
         profile = load_client_profile(args.client_profile or DEFAULT_PROFILE)

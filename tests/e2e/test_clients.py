@@ -82,7 +82,9 @@ VARIANTS: dict[str, dict[str, Outcome]] = {
 }
 
 
-def run_and_record(name: str, profile: ClientProfile, prefixes: tuple[str, ...] = ()) -> dict[str, Outcome]:
+def run_and_record(
+    name: str, profile: ClientProfile, prefixes: tuple[str, ...] = ()
+) -> dict[str, Outcome]:
     """Run the suite, write its reports, and return the deviations by case ID."""
     run = ClientRun()
     folder = REPORTS / name
