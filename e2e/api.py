@@ -22,11 +22,19 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-__all__ = ["ACCESS_TTL", "REFRESH_TTL", "ApiServer", "ApiStartError", "start_api"]
+__all__ = [
+    "ACCESS_TTL",
+    "REFRESH_TTL",
+    "Api",
+    "ApiServer",
+    "ApiStartError",
+    "ExternalApi",
+    "start_api",
+]
 
 LOOPBACK = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +112,80 @@ class ApiServer:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+class Api(Protocol):
+    """What the client suite needs from the API behind the app: its URL and its clock."""
+
+    @property
+    def url(self) -> str: ...
+
+    def is_running(self) -> bool: ...
+
+    def log_tail(self, lines: int = 30) -> str: ...
+
+    def client(self) -> httpx.Client: ...
+
+    def expire_access_tokens(self) -> None: ...
+
+    def expire_refresh_tokens(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class ExternalApi:
+    """A team's own backend, described by its server profile: the suite neither starts nor stops
+    it, and expires tokens through its clock endpoint (the reference server's protocol)."""
+
+    base_url: str
+    clock_path: str
+    access_ttl: float
+    refresh_ttl: float
+
+    @property
+    def url(self) -> str:
+        return self.base_url
+
+    def is_running(self) -> bool:
+        return True
+
+    def log_tail(self, lines: int = 30) -> str:
+        return f"(the API at {self.base_url} is not the suite's: see its own log)"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=10.0)
+
+    def advance_clock(self, seconds: float) -> None:
+        with self.client() as api:
+            answer = api.post(self.clock_path, json={"advance": seconds})
+        if answer.status_code != 200:
+            raise ApiStartError(
+                f"POST {self.base_url}{self.clock_path} answered {answer.status_code}: the "
+                "server profile's [time] clock_path must move the server's clock"
+            )
+
+    def expire_access_tokens(self) -> None:
+        self.advance_clock(self.access_ttl + 1)
+
+    def expire_refresh_tokens(self) -> None:
+        self.advance_clock(self.refresh_ttl + 1)
+
+    def check(self) -> None:
+        """Fail early, with a clear message, when the API or its clock does not answer."""
+        try:
+            with self.client() as api:
+                answer = api.get(self.clock_path)
+        except httpx.TransportError as exc:
+            raise ApiStartError(f"the API at {self.base_url} did not answer: {exc}") from None
+        if answer.status_code != 200:
+            raise ApiStartError(
+                f"GET {self.base_url}{self.clock_path} answered {answer.status_code}: the API "
+                "needs a clock endpoint (server profile [time] mode = clock, clock_path)"
+            )
+
+    def stop(self) -> None:
+        """Not ours to stop."""
 
 
 def _environment(settings: Mapping[str, str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Error, Page, Playwright, Route
 
 from conformance.outcomes import HarnessError, PreconditionFailed
-from e2e.api import ApiServer
+from e2e.api import Api
 from e2e.profile import ClientProfile
 from e2e.recorder import Recorder
 
@@ -239,9 +239,7 @@ class LateCall:
 class AppDriver:
     """One case's browser context: the app's pages, the network log, the API and its faults."""
 
-    def __init__(
-        self, browser: Browser, profile: ClientProfile, api: ApiServer, app_url: str
-    ) -> None:
+    def __init__(self, browser: Browser, profile: ClientProfile, api: Api, app_url: str) -> None:
         self.profile = profile
         self.api = api
         self.app_url = app_url.rstrip("/")

@@ -90,8 +90,10 @@ class AppSpec:
 
 @dataclass(frozen=True)
 class ApiSpec:
-    """The API behind the app: the embedded reference server and the paths the app calls."""
+    """The API behind the app: the embedded reference server (or a team's own backend, from its
+    server profile) and the paths the app calls."""
 
+    server_profile: Path | None = None
     rotation: bool = True
     cookie: bool = False
     login_path: str = "/login"
@@ -197,7 +199,9 @@ def parse_client_profile(
         raise ProfileError("profile error: [app] command: needs url (where the started app is)")
 
     table = root.table("api")
+    server_profile = table.text("server_profile", "")
     api = ApiSpec(
+        server_profile=(base / server_profile).resolve() if server_profile else None,
         rotation=table.flag("rotation", True),
         cookie=table.flag("cookie", False),
         login_path=table.path("login_path", "/login"),
@@ -206,6 +210,11 @@ def parse_client_profile(
         protected_paths=table.strings("protected_paths", ("/protected",)),
     )
     table.done()
+    if api.server_profile is not None and app.static is not None:
+        raise ProfileError(
+            "profile error: [api] server_profile: a static app is served by the embedded API; "
+            "with your own API give [app] url instead of static"
+        )
 
     table = root.table("login")
     if not table.has("url"):

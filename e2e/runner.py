@@ -20,9 +20,16 @@ import httpx
 from playwright.sync_api import Browser, Error, sync_playwright
 
 from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
-from conformance.profile import Profile, TargetSpec, TimeSpec, default_profile_path, load_profile
+from conformance.profile import (
+    Profile,
+    ProfileError,
+    TargetSpec,
+    TimeSpec,
+    default_profile_path,
+    load_profile,
+)
 from conformance.runner import CaseResult, SuiteResult
-from e2e.api import ApiServer, ApiStartError, start_api
+from e2e.api import Api, ApiStartError, ExternalApi, start_api
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
 from e2e.driver import AppDriver, launch_chromium
 from e2e.profile import ClientProfile
@@ -53,7 +60,7 @@ def report_profile(profile: ClientProfile, api_url: str) -> Profile:
 
 
 @contextmanager
-def _app_process(profile: ClientProfile, api: ApiServer, workdir: Path) -> Iterator[str]:
+def _app_process(profile: ClientProfile, api: Api, workdir: Path) -> Iterator[str]:
     """The app's base URL; starts `[app] command` first when the profile gives one."""
     app = profile.app
     if app.static is not None:
@@ -108,7 +115,7 @@ def _run_case(
     client_case: ClientCase,
     browser: Browser,
     profile: ClientProfile,
-    api: ApiServer,
+    api: Api,
     app_url: str,
     artifacts: Path | None,
     run: ClientRun,
@@ -179,16 +186,22 @@ def run_client_suite(
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="dualtoken-e2e-"))
     cors = "" if profile.app.static is not None else _origin(profile.app.url)
+    api: Api
     try:
-        api = start_api(
-            rotation=profile.api.rotation,
-            cookie=profile.api.cookie,
-            static=profile.app.static,
-            cors_origin=cors,
-            log_dir=workdir,
-        )
+        if profile.api.server_profile is not None:
+            profile, external = with_their_api(profile, profile.api.server_profile)
+            external.check()
+            api = external
+        else:
+            api = start_api(
+                rotation=profile.api.rotation,
+                cookie=profile.api.cookie,
+                static=profile.app.static,
+                cors_origin=cors,
+                log_dir=workdir,
+            )
     except ApiStartError as exc:
-        raise ClientUnreachable(f"the embedded API did not start: {exc}") from None
+        raise ClientUnreachable(f"the API is not usable: {exc}") from None
     results: list[CaseResult] = []
     try:
         with _app_process(profile, api, workdir) as app_url, sync_playwright() as playwright:
@@ -207,6 +220,36 @@ def run_client_suite(
         report_profile(profile, api.url), results, time.monotonic() - started, strict
     )
     return suite
+
+
+def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, ExternalApi]:
+    """The client profile with the API facts of a team's server profile (its base URL, clock,
+    lifetimes, paths, rotation and refresh carrier), and that API."""
+    try:
+        server = load_profile(path)
+    except ProfileError as exc:
+        raise ClientUnreachable(f"[api] server_profile: {exc}") from None
+    if not server.target.base_url or server.time.mode != "clock":
+        raise ClientUnreachable(
+            f"[api] server_profile: {path} needs [target] base_url and [time] mode = 'clock' "
+            "(the client suite expires tokens by moving the server's clock)"
+        )
+    api = replace(
+        profile.api,
+        rotation=server.capabilities.rotation,
+        cookie=server.cookie_transport,
+        login_path=server.login.path,
+        refresh_path=server.refresh.path,
+        logout_path=server.logout[0].path if server.logout else profile.api.logout_path,
+        protected_paths=server.protected_paths or profile.api.protected_paths,
+    )
+    external = ExternalApi(
+        base_url=server.target.base_url,
+        clock_path=server.time.clock_path,
+        access_ttl=server.lifetimes.access,
+        refresh_ttl=server.lifetimes.refresh,
+    )
+    return replace(profile, api=api), external
 
 
 def _origin(url: str) -> str:

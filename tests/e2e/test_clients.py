@@ -120,7 +120,17 @@ VARIANTS: dict[str, dict[str, Outcome]] = {
         "CLIENT-REFRESH-FAIL-01": Outcome.FAIL,
         "CLIENT-REFRESH-FAIL-04": Outcome.FAIL,
     },
-    "retry-deadlock": {},
+    # The seed's scheme 1 as published: a 401 on the first retry queues behind itself; a failed
+    # refresh drops the queue (`queue = []`) without settling it; no stale-token check, no tab lock.
+    "retry-deadlock": {
+        "CLIENT-REFRESH-ONCE-03": Outcome.FAIL,
+        "CLIENT-RETRY-ONCE-02": Outcome.FAIL,
+        "CLIENT-REFRESH-FAIL-01": Outcome.FAIL,
+        "CLIENT-REFRESH-FAIL-04": Outcome.FAIL,
+        "CLIENT-REFRESH-TRANSIENT-01": Outcome.FAIL,
+        "CLIENT-REFRESH-TRANSIENT-04": Outcome.FAIL,
+        "CLIENT-TABS-01": Outcome.NON_STRICT,
+    },
     "no-tab-lock": {"CLIENT-TABS-01": Outcome.NON_STRICT},
     "refresh-through-interceptor": {},
 }
