@@ -2,7 +2,10 @@
 //
 // - Every call carries the newest access token; a 401 gets one shared refresh and one retry.
 // - One refresh at a time per tab (a shared promise) and per browser (a Web Lock, under which the
-//   tab first re-reads storage: if another tab already refreshed, it uses that token instead).
+//   tab first re-reads the session from IndexedDB: if another tab already refreshed, it uses that
+//   token instead). IndexedDB, not localStorage: Chromium may show one tab another tab's
+//   localStorage write only a moment later, and under the lock a stale read means a second
+//   refresh that spends an already rotated token.
 // - A call whose 401 came back after the token changed does not refresh: it retries with the
 //   newer token. So a refresh that finished a moment ago is never repeated.
 // - A refused refresh (401/403/400) ends the session: tokens cleared, every waiter rejected at
@@ -26,6 +29,37 @@
 
   let refreshing = null // this tab's refresh in flight, shared by its waiters
 
+  // The session as every tab sees it at once: one IndexedDB record, written before the lock
+  // is released. localStorage mirrors it for the synchronous reads of each call.
+  function idb(mode, work) {
+    return new Promise((resolve, reject) => {
+      const opening = indexedDB.open('plainfetch', 1)
+      opening.onupgradeneeded = () => opening.result.createObjectStore('kv')
+      opening.onerror = () => reject(opening.error)
+      opening.onsuccess = () => {
+        const db = opening.result
+        const tx = db.transaction('kv', mode)
+        const request = work(tx.objectStore('kv'))
+        tx.oncomplete = () => {
+          db.close()
+          resolve(request.result)
+        }
+        tx.onerror = () => reject(tx.error)
+      }
+    })
+  }
+  const readShared = () => idb('readonly', (store) => store.get('session'))
+  const writeShared = (session) =>
+    idb('readwrite', (store) =>
+      session ? store.put(session, 'session') : store.delete('session'),
+    )
+
+  function remember(access, refresh) {
+    localStorage.setItem(ACCESS, access)
+    if (refresh) localStorage.setItem(REFRESH, refresh)
+    return writeShared({ access, refresh: refresh || localStorage.getItem(REFRESH) })
+  }
+
   function show(view, reason) {
     const path = view === 'login' ? '/login' : '/dashboard'
     if (window.location.pathname !== path) window.history.pushState({}, '', path)
@@ -37,6 +71,7 @@
   function endSession(reason) {
     localStorage.removeItem(ACCESS)
     localStorage.removeItem(REFRESH)
+    writeShared(null).catch(() => {})
     show('login', reason)
   }
 
@@ -64,8 +99,7 @@
     if ([400, 401, 403].includes(response.status)) throw new ApiError('session-expired', response.status)
     if (!response.ok) throw new ApiError('server', response.status)
     const body = await response.json()
-    localStorage.setItem(ACCESS, body.access_token)
-    if (body.refresh_token) localStorage.setItem(REFRESH, body.refresh_token)
+    await remember(body.access_token, body.refresh_token)
     return body.access_token
   }
 
@@ -77,9 +111,14 @@
     // start a second refresh after a refused one (in cookie mode nothing else would stop it).
     if (stale && !current) return Promise.reject(new ApiError('session-expired', null))
     if (!refreshing) {
-      const underLock = () => {
-        const now = localStorage.getItem(ACCESS)
-        return now && now !== stale ? now : postRefresh()
+      const underLock = async () => {
+        const shared = await readShared()
+        if (shared && shared.access && shared.access !== stale) {
+          localStorage.setItem(ACCESS, shared.access)
+          if (shared.refresh) localStorage.setItem(REFRESH, shared.refresh)
+          return shared.access
+        }
+        return postRefresh()
       }
       const run = navigator.locks ? navigator.locks.request(LOCK, underLock) : underLock()
       refreshing = run
@@ -119,13 +158,12 @@
     })
     if (!response.ok) throw new ApiError('login-failed', response.status)
     const body = await response.json()
-    localStorage.setItem(ACCESS, body.access_token)
     if (body.refresh_token) {
-      localStorage.setItem(REFRESH, body.refresh_token)
       localStorage.removeItem(COOKIE_MODE)
     } else {
       localStorage.setItem(COOKIE_MODE, '1')
     }
+    await remember(body.access_token, body.refresh_token)
   }
 
   async function logout() {
