@@ -131,8 +131,20 @@ VARIANTS: dict[str, dict[str, Outcome]] = {
         "CLIENT-REFRESH-TRANSIENT-04": Outcome.FAIL,
         "CLIENT-TABS-01": Outcome.NON_STRICT,
     },
-    "no-tab-lock": {"CLIENT-TABS-01": Outcome.NON_STRICT},
-    "refresh-through-interceptor": {},
+    # Single flight per tab only. It bypasses the locked refresh (src/api/session.ts), which is
+    # also where a stale 401 finds the token another refresh already stored.
+    "no-tab-lock": {
+        "CLIENT-REFRESH-ONCE-03": Outcome.FAIL,
+        "CLIENT-TABS-01": Outcome.NON_STRICT,
+    },
+    # /refresh through the intercepted client: its own 401 waits for itself. Bypasses the locked
+    # refresh too (no stale-token check, no tab lock).
+    "refresh-through-interceptor": {
+        "CLIENT-REFRESH-ONCE-03": Outcome.FAIL,
+        "CLIENT-REFRESH-FAIL-01": Outcome.FAIL,
+        "CLIENT-REFRESH-FAIL-04": Outcome.FAIL,
+        "CLIENT-TABS-01": Outcome.NON_STRICT,
+    },
 }
 
 
