@@ -19,6 +19,7 @@ from tests.targets.presets import (
     Preset,
     install_node_packages,
     read_verdicts,
+    readme_row,
     run_preset,
     running,
 )
@@ -58,3 +59,12 @@ def test_the_expected_failures_are_exactly_the_failing_cases(preset: Preset) -> 
     failing = {case_id for case_id, o in read_verdicts(preset.verdicts_file).items() if o == "FAIL"}
     assert set(listed) == failing
     assert all(reason for reason in listed.values()), "every entry needs its one-line reason"
+
+
+def test_the_readme_table_counts_the_checked_in_verdicts() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for preset in PRESETS:
+        assert readme_row(preset) in readme, (
+            f"README.md's preset table is stale; its {preset.name} row should read:\n"
+            + readme_row(preset)
+        )
