@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from conformance.exchange import Exchange
-from conformance.forge import Forger, decode_unverified
+from conformance.forge import Forger
 from conformance.outcomes import (
     CaseFailure,
     ConnectionCut,
@@ -20,6 +20,7 @@ from conformance.outcomes import (
     Skipped,
 )
 from conformance.profile import Hook, LogoutRequest, Profile
+from conformance.sessions import Session
 from conformance.target import HeaderList, Target, run_shell
 from conformance.timecontrol import TimeControl
 from conformance.verify import (
@@ -32,18 +33,6 @@ from conformance.verify import (
 )
 
 __all__ = ["CaseContext", "Session"]
-
-
-@dataclass
-class Session:
-    """The tokens of one login, as the target handed them out."""
-
-    access: str
-    refresh: str
-    response: httpx.Response
-
-    def claims(self, token: str | None = None) -> dict[str, Any]:
-        return decode_unverified(token or self.access)[1]
 
 
 @dataclass
@@ -113,8 +102,24 @@ class CaseContext:
     ) -> httpx.Response:
         payload = self.login_payload(username, password)
         if self.profile.login.encoding == "form":
-            return await self.request("POST", self.profile.login.path, data=payload)
-        return await self.request("POST", self.profile.login.path, json=payload)
+            response = await self.request("POST", self.profile.login.path, data=payload)
+        else:
+            response = await self.request("POST", self.profile.login.path, json=payload)
+        self._note_session(response)
+        return response
+
+    def _note_session(self, response: httpx.Response) -> None:
+        """Every login answer with tokens is a session the run must log out at its end, also
+        when a case reads the answer itself instead of calling login()."""
+        if not response.is_success:
+            return
+        try:
+            access, refresh = self.tokens_from(response, at_login=True)
+        except CaseFailure:
+            return  # the case that asked judges the answer; nothing to log out
+        if refresh:
+            session = Session(access=access, refresh=refresh, response=response)
+            self.target.sessions.opened_by_login(session)
 
     def tokens_from(self, response: httpx.Response, *, at_login: bool) -> tuple[str, str]:
         """(access, refresh) from a login or refresh answer; refresh is '' when absent."""
@@ -135,6 +140,8 @@ class CaseContext:
             raise CaseFailure(
                 f"{where} answer: {spec.refresh_token_field!r} as a string", describe(response)
             )
+        # Live credentials from now on: reports must show them shortened.
+        self.target.redactor.tokens((access, refresh or ""))
         return access, refresh or ""
 
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
@@ -160,7 +167,9 @@ class CaseContext:
                     else ")"
                 )
             )
-        return Session(access=access, refresh=refresh, response=response)
+        return self.target.sessions.from_response(response) or Session(
+            access=access, refresh=refresh, response=response
+        )
 
     async def refresh_response(self, token: str | None) -> httpx.Response:
         """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
@@ -187,7 +196,9 @@ class CaseContext:
                 f"refresh with a fresh refresh token failed: {describe(response)}"
             )
         access, refresh = self.tokens_from(response, at_login=False)
-        return Session(access=access, refresh=refresh or session.refresh, response=response)
+        refreshed = Session(access=access, refresh=refresh or session.refresh, response=response)
+        self.target.sessions.refreshed(session, refreshed)
+        return refreshed
 
     async def protected(self, token: str | None, path: str | None = None) -> httpx.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
@@ -196,6 +207,7 @@ class CaseContext:
     async def logout(self, session: Session) -> list[httpx.Response]:
         if not self.profile.logout:
             raise Skipped("the profile declares no logout")
+        self.target.sessions.closed(session)
         return [await self._logout_step(step, session) for step in self.profile.logout]
 
     async def _logout_step(self, step: LogoutRequest, session: Session) -> httpx.Response:
