@@ -20,6 +20,7 @@ from conformance.expected import (
     mark_expected,
 )
 from conformance.outcomes import HarnessError
+from conformance.redaction import Redactor
 from conformance.reports import write_all
 from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult
@@ -62,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="write conformance.{json,xml,html}, measurements.json and, per failing case, "
         "a screenshot and a Playwright trace into DIR",
+    )
+    parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="keep tokens and the password whole in the reports (local debugging only)",
     )
     parser.add_argument(
         "--expected-failures",
@@ -115,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dry_run(profile, args.select)
 
     print(f"dualtoken client suite: {profile.app.name} ({profile.source})")
-    reporter = ConsoleReporter(strict=args.strict)
+    redactor = Redactor(show=args.show_secrets)
+    redactor.secret(profile.login.password, "password")
+    reporter = ConsoleReporter(strict=args.strict, redact=redactor)
 
     def case_done(result: CaseResult) -> None:
         mark_expected(result, expected)
@@ -131,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             strict=args.strict,
             on_result=case_done,
             run=run,
+            redactor=redactor,
         )
     except ClientUnreachable as exc:
         return _fail(str(exc))

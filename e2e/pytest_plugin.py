@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.outcomes import Outcome
+from conformance.redaction import Redactor
 from conformance.reports import write_all
 from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult
@@ -73,7 +74,7 @@ class ClientCaseItem(pytest.Item):
         if result.outcome is Outcome.NON_STRICT and not strict:
             pytest.xfail(f"NON-STRICT: {result.detail}")
         if result.outcome is not Outcome.PASS:
-            raise ClientCaseFailure(ConsoleReporter.failure(1, result))
+            raise ClientCaseFailure(ConsoleReporter.failure(1, result, Redactor()))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ClientCaseFailure):

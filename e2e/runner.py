@@ -28,6 +28,7 @@ from conformance.profile import (
     default_profile_path,
     load_profile,
 )
+from conformance.redaction import Redactor
 from conformance.runner import CaseResult, SuiteResult
 from e2e.api import Api, ApiStartError, ExternalApi, start_api
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
@@ -179,8 +180,10 @@ def run_client_suite(
     strict: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
     run: ClientRun | None = None,
+    redactor: Redactor | None = None,
 ) -> SuiteResult:
-    """Run `cases` (default: the whole client catalogue) against the profile's app."""
+    """Run `cases` (default: the whole client catalogue) against the profile's app. Reports
+    pass their text through `redactor` (default: token signatures and secrets cut)."""
     selected = list(CLIENT_CATALOGUE if cases is None else cases)
     run = run or ClientRun()
     started = time.monotonic()
@@ -216,10 +219,15 @@ def run_client_suite(
                 browser.close()
     finally:
         api.stop()
-    suite = SuiteResult(
-        report_profile(profile, api.url), results, time.monotonic() - started, strict
+    redact = redactor if redactor is not None else Redactor()
+    redact.secret(profile.login.password, "password")
+    return SuiteResult(
+        report_profile(profile, api.url),
+        results,
+        time.monotonic() - started,
+        strict,
+        redact=redact,
     )
-    return suite
 
 
 def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, ExternalApi]:
