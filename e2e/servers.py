@@ -1,4 +1,4 @@
-"""The reference server for the browser tests: tests/servers.py's real process, plus test hooks."""
+"""The reference server for the browser tests: the launcher's real process, plus test hooks."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from typing import Any
 
 import httpx
 
-from tests.servers import ServerProcess, ServerStartError, start_reference_server
+from reference_server.launcher import LaunchedServer, LaunchError, launch_reference
 
 ACCESS_TTL = 60
 REFRESH_TTL = 3600
 
-# On top of tests/servers.py's defaults (dev mode, memory store): the clock hooks the scenarios
-# expire tokens with, no /refresh rate limit (bursts are the point), and short, known TTLs.
+# Dev mode (fixed dev secret, demo user user1/password123), a store that needs no file, the
+# clock hooks the scenarios expire tokens with, no /refresh rate limit (bursts are the point),
+# and short, known TTLs.
 E2E_SERVER_ENV: dict[str, str] = {
+    "DUALTOKEN_DEV": "1",
+    "DUALTOKEN_STORE": "memory://",
     "DUALTOKEN_TEST_CLOCK": "1",
     "DUALTOKEN_REFRESH_RATE_LIMIT": "0",
     "DUALTOKEN_ACCESS_TTL": str(ACCESS_TTL),
@@ -37,14 +40,14 @@ class RunningServer:
     """A started server: its base URL, process and log, and the test hooks it offers."""
 
     spec: ServerSpec
-    process: ServerProcess
+    process: LaunchedServer
 
     @property
     def url(self) -> str:
         return self.process.base_url
 
     def is_running(self) -> bool:
-        return self.process.popen.poll() is None
+        return self.process.running()
 
     def api(self) -> httpx.Client:
         """A plain HTTP client for the API (outside the browser), e.g. to check old tokens."""
@@ -81,7 +84,7 @@ def start_server(spec: ServerSpec, workdir: Path) -> RunningServer:
     }
     env = {**E2E_SERVER_ENV, "DUALTOKEN_FRONTEND_DIST": str(spec.dist), **settings}
     try:
-        process = start_reference_server(env, log_dir=workdir)
-    except ServerStartError as error:
-        raise ServerStartError(f"server {spec.name!r}: {error}") from error
+        process = launch_reference(env, log_dir=workdir)
+    except LaunchError as error:
+        raise LaunchError(f"server {spec.name!r}: {error}") from error
     return RunningServer(spec=spec, process=process)
