@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
-from conformance.forge import split_token, unsigned
+from conformance.forge import reheaded, split_token, unknown_subject, unsigned
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe
 
@@ -175,13 +175,13 @@ async def bad_signature(ctx: CaseContext) -> None:
 @case(
     "REFRESH-REJECT-04",
     "An unsigned refresh token (alg: none) is refused",
-    sends="the refresh token's claims with alg none and an empty signature",
+    sends="the refresh token's claims under its own header with alg none, and an empty signature",
     requirement="Unsecured JWTs are never accepted as refresh tokens.",
     spec="RFC 8725 §2.1, §3.1",
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = unsigned({"alg": "none", "typ": "JWT"}, session.claims(session.refresh))
+    token = unsigned(reheaded(session.refresh, alg="none"), session.claims(session.refresh))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
 
 
@@ -230,7 +230,8 @@ async def expired_by_time(ctx: CaseContext) -> None:
 )
 async def unknown_user(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = ctx.forger.resign(session.refresh, changes={ctx.claim.subject: "no-such-user-7f3a9c"})
+    nobody = unknown_subject(session.refresh, ctx.claim.subject)
+    token = ctx.forger.resign(session.refresh, changes={ctx.claim.subject: nobody})
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "refresh token for no user")
     await ctx.forged_refresh_control()
 
