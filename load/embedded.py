@@ -70,13 +70,15 @@ class EmbeddedServer:
 
     def __enter__(self) -> EmbeddedServer:
         self.start()
+        self.wait_ready()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.stop()
 
     def start(self) -> None:
-        """Start the processes (through the one launcher) and wait until the server answers."""
+        """Start the processes through the one launcher; `wait_ready` then waits for the server
+        (so a run's servers come up in parallel)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         settings = {
             "DUALTOKEN_DEV": "1",
@@ -111,9 +113,9 @@ class EmbeddedServer:
         raise StartError(f"unknown store {store!r}: use memory, sqlite or redis")
 
     def wait_ready(self) -> None:
-        """Kept for callers that start several servers first: start() already waited."""
-        if self._server is None or not self._server.running():
-            raise StartError("the reference server is not running")
+        if self._server is None:
+            raise StartError("the reference server was never started")
+        self._server.wait_ready()
 
     def stop(self) -> None:
         for child in (self._server, self._redis):

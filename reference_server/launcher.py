@@ -169,6 +169,11 @@ class LaunchedServer:
 
     def start(self) -> None:
         """Start the process on self.port and wait until it is ready and the port is its own."""
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process without waiting; `wait_ready()` then waits (start several at once)."""
         if not port_is_free(self.port):
             raise LaunchError(f"{self.name}: port {self.port} on {LOOPBACK} is already in use")
         with self.log_path.open("ab") as log:
@@ -182,6 +187,9 @@ class LaunchedServer:
                 start_new_session=True,  # its own process group, so stop() reaches its workers
             )
         self.pid = self._popen.pid
+
+    def wait_ready(self) -> None:
+        """Wait until the server is ready on a port it owns; on failure stop it, LaunchError."""
         try:
             self._wait_ready()
         except LaunchError:
@@ -233,12 +241,16 @@ class LaunchedServer:
         """
         if self.pid == 0:
             return None
+        family = self.descendants()
         _signal_group(self.pid, sig)
         if not _wait_gone(self.pid, self._popen, timeout):
             _signal_group(self.pid, signal.SIGKILL)
             _wait_gone(self.pid, self._popen, timeout)
-        # Workers left behind by a killed supervisor share its group: end them too.
+        # Workers left behind by a killed supervisor share its group: end them too, and wait
+        # until they are really gone (not merely signalled).
         _signal_group(self.pid, signal.SIGKILL)
+        for pid in family:
+            _wait_gone(pid, None, timeout)
         deadline = time.monotonic() + timeout
         while not port_is_free(self.port) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -313,8 +325,12 @@ def launch(
     log_dir: Path | None = None,
     attempts: int = 3,
     kind: type[LaunchedServer] = LaunchedServer,
+    wait: bool = True,
 ) -> LaunchedServer:
     """Start `argv_for_port(port)` and wait until it is ready; stop it with `.stop()` or `with`.
+
+    With *wait* False it returns once the process is started: call `.wait_ready()` later, e.g.
+    after starting several servers, so they come up in parallel.
 
     Without *port*, a free one is picked, and if another process takes it before the server
     binds, another is tried (up to *attempts*). A given *port* must be free, or LaunchError.
@@ -339,7 +355,7 @@ def launch(
             ready=ready if ready is not None else http_ready(),
         )
         try:
-            server.start()
+            server.start() if wait else server.spawn()
         except LaunchError as exc:
             lost_race = "already in use" in str(exc) or "address already in use" in server.log()
             if lost_race and attempt + 1 < tries:
@@ -377,6 +393,7 @@ def launch_reference(
     loop: str | None = None,
     ready_timeout: float = 30.0,
     log_dir: Path | None = None,
+    wait: bool = True,
 ) -> LaunchedServer:
     """The reference server with *settings* (DUALTOKEN_* variables) as its environment."""
     return launch(
@@ -388,6 +405,7 @@ def launch_reference(
         port=port,
         ready_timeout=ready_timeout,
         log_dir=log_dir,
+        wait=wait,
     )
 
 

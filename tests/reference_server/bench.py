@@ -20,8 +20,8 @@ measured in the same minute, are what count, not the absolute rates.
 
 For each cell it prints requests/s, the ratio reference/seed, and the server's CPU time per
 request (utime+stime deltas from /proc/<pid>/stat divided by requests served). Then the goals,
-a per-layer profile of where /refresh's CPU goes, and (with --workers-check) CPU per request
-of /refresh with 1 and with 2 workers sharing a Redis store.
+a per-layer profile of where /refresh's CPU goes, and CPU per request of /refresh with 1 and
+with 2 workers sharing a Redis store (all their processes' CPU; --no-workers-check skips it).
 """
 
 from __future__ import annotations
@@ -292,8 +292,11 @@ def report(
         f"one worker pinned to core {SERVER_CORE}; wrk -t1 -c{args.connections} pinned to core "
         f"{LOAD_CORE}; {args.rounds} interleaved rounds x {args.seconds:g} s per cell; medians"
     )
-    print("ratio = reference req/s / seed req/s (same run); CPU = server CPU µs per request")
-    all_met = True
+    print(
+        "ratio = reference req/s / seed req/s (same run); CPU = server CPU µs per request; "
+        "CPU ratio = seed CPU / reference CPU (what the req/s ratio is on an idle machine)"
+    )
+    all_met = by_cpu_met = True
     refresh_cpu: dict[str, float] = {}
     for stack in STACKS:
         print(f"\n{stack}")
@@ -308,15 +311,17 @@ def report(
             ref_rate = statistics.median(s.rate for s in ref)
             seed_cpu = statistics.median(s.cpu_us for s in seed)
             ref_cpu = statistics.median(s.cpu_us for s in ref)
-            ratio = ref_rate / seed_rate
+            ratio, cpu_ratio = ref_rate / seed_rate, seed_cpu / ref_cpu
             met = ratio >= cell.goal
             all_met &= met
+            by_cpu_met &= cpu_ratio >= cell.goal
             if cell.path == "/refresh" and cell.tokens == "new":
                 refresh_cpu[stack] = ref_cpu
             print(
                 f"  {cell.name:44} {seed_rate:10.0f} {ref_rate:10.0f} {ratio:6.2f}"
                 f" {'>=' + format(cell.goal, '.1f'):>6} {seed_cpu:9.0f} {ref_cpu:8.0f}"
-                f" {seed_cpu / ref_cpu:9.2f}  {'met' if met else 'MISSED'}"
+                f" {cpu_ratio:9.2f}  {'met' if met else 'MISSED'}"
+                f"{'' if cpu_ratio >= cell.goal else ' (CPU ratio MISSED)'}"
             )
     fast = refresh_cpu["httptools+uvloop"]
     cpu_met = fast <= REFRESH_CPU_GOAL_US
@@ -325,7 +330,10 @@ def report(
         f"\ngoal: POST /refresh (new token each request) <= {REFRESH_CPU_GOAL_US:.0f} µs server "
         f"CPU on httptools+uvloop: {'met' if cpu_met else 'MISSED'} ({fast:.0f} µs)"
     )
-    print(f"every goal: {'met' if all_met else 'MISSED'}")
+    print(
+        f"every goal, judged on req/s ratios: {'met' if all_met else 'MISSED'}; "
+        f"judged on server CPU per request: {'met' if by_cpu_met and cpu_met else 'MISSED'}"
+    )
     return all_met, refresh_cpu
 
 
