@@ -22,7 +22,7 @@ from typing import Any
 
 import jwt
 
-from conformance.profile import ProfileError, RejectionSpec, parse_profile
+from conformance.profile import Claims, ProfileError, RejectionSpec, parse_profile
 from dualtoken.probe import Finding, Probe, ProbeResult
 
 __all__ = ["main", "render_profile"]
@@ -129,9 +129,16 @@ def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
         )
 
     out.section("claims")
+    kinds_known = "kind_by" in {f.name for f in dataclasses.fields(Claims)}
+    if kinds_known:
+        out.found("claims", "kind_by")
+    elif (kind := result.found.get(("claims", "kind_by"))) is not None:
+        out.lines.append(f"# tokens told apart by {kind.value}: {kind.note}")
     for key in ("subject", "type", "access_type", "refresh_type"):
         out.found("claims", key)
-    out.found("claims", "kind_by")
+    if kinds_known:
+        out.found("claims", "access_audience")
+        out.found("claims", "refresh_audience")
     required = result.found.get(("claims", "required"))
     if required is not None and required.note:
         out.line("required", required.value, required.note)
@@ -252,5 +259,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out} ({len(result.missing)} things not found, listed at its top)")
+        print(f"wrote {args.out} (not found: {len(result.missing)}, listed at its top)")
     return 0

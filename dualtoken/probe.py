@@ -361,10 +361,7 @@ class Probe:
                 self.result.set("claims", "access_type", claims[name], note)
                 self.result.set("claims", "refresh_type", refresh_claims[name], note)
             else:
-                self.result.missing.append(
-                    "a claim telling access and refresh tokens apart (none differs with "
-                    "'access' in it)"
-                )
+                self._read_kind_without_claim(header, claims, refresh[0], refresh_claims)
             if {"exp", "iat"} <= set(refresh_claims):
                 lifetime = int(refresh_claims["exp"]) - int(refresh_claims["iat"])
                 self.result.set("lifetimes", "refresh", lifetime, "exp - iat of the refresh token")
@@ -381,6 +378,42 @@ class Probe:
             if isinstance(claims.get(name), str):
                 key = "issuer" if name == "iss" else "audience"
                 self.result.set("claims", key, claims[name], f"{name} in the access token")
+
+    def _read_kind_without_claim(
+        self,
+        header: dict[str, Any],
+        claims: dict[str, Any],
+        refresh_header: dict[str, Any],
+        refresh_claims: dict[str, Any],
+    ) -> None:
+        """No payload claim differs: the JOSE typ (RFC 9068), the audience, or else the key."""
+        if header.get("typ") != refresh_header.get("typ") and header.get("typ"):
+            note = (
+                f"no claim differs; header typ {header['typ']!r} vs {refresh_header.get('typ')!r}"
+            )
+            self.result.set("claims", "kind_by", "header", note)
+            self.result.set("claims", "access_type", header["typ"], note)
+            self.result.set("claims", "refresh_type", refresh_header.get("typ", ""), note)
+            return
+        access_aud, refresh_aud = claims.get("aud"), refresh_claims.get("aud")
+        if (
+            isinstance(access_aud, str)
+            and isinstance(refresh_aud, str)
+            and access_aud != refresh_aud
+        ):
+            note = f"no claim but aud differs: {access_aud!r} vs {refresh_aud!r}"
+            self.result.set("claims", "kind_by", "audience", note)
+            self.result.set("claims", "access_audience", access_aud, note)
+            self.result.set("claims", "refresh_audience", refresh_aud, note)
+            return
+        self.result.set(
+            "claims",
+            "kind_by",
+            "key",
+            "a guess: no claim, header or audience tells the tokens apart, so (if the server "
+            "does) it must be the signing key; give [signing.refresh] its key",
+        )
+        self.result.missing.append("a marker telling access and refresh tokens apart")
 
     def _find_protected(self, client: httpx.Client, tokens: _Tokens) -> None:
         candidates = self._secured_paths() or list(PROTECTED_PATHS)

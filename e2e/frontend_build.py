@@ -6,7 +6,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-# e2e runs from a checkout: the frontend sources sit next to this package.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = REPO_ROOT / "frontend"
 DEFAULT_DIST = FRONTEND / "dist"
