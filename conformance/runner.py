@@ -14,6 +14,7 @@ from conformance.catalogue.case import Case, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
+from conformance.jwks import load_jwks
 from conformance.outcomes import (
     CaseFailure,
     HarnessError,
@@ -22,6 +23,7 @@ from conformance.outcomes import (
     Skipped,
     TargetError,
 )
+from conformance.pacing import Pacer
 from conformance.prefetch import LoginPool
 from conformance.profile import Profile
 from conformance.redaction import Redactor
@@ -111,7 +113,7 @@ def select_cases(prefixes: Sequence[str] = (), catalogue: Iterable[Case] = CATAL
     return [case for case in catalogue if not wanted or case.id.upper().startswith(wanted)]
 
 
-async def _run_case(case: Case, context: CaseContext) -> CaseResult:
+async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseResult:
     result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
     reason = skip_reason(context.profile, case.needs)
     if reason is not None:
@@ -120,7 +122,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
-        await asyncio.wait_for(case.run(context), CASE_DEADLINE)
+        await asyncio.wait_for(case.run(context), deadline)
     except Skipped as skip:
         result.outcome, result.detail = Outcome.SKIP, str(skip)
     except CaseFailure as failure:
@@ -134,7 +136,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
         result.outcome, result.detail = Outcome.ERROR, str(exc)
     except TimeoutError:
         result.outcome = Outcome.ERROR
-        result.detail = f"the case did not finish within {CASE_DEADLINE:g} s"
+        result.detail = f"the case did not finish within {deadline:g} s"
     except Exception as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         result.outcome = Outcome.ERROR
@@ -150,32 +152,29 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     return result
 
 
-async def _keep_under_rate_limit(
-    profile: Profile, target: Target, clock: TimeControl, pool: LoginPool | None
-) -> None:
-    """Move time past the rate-limit window once half the budget is spent, so ordinary cases
-    never meet a 429 the rate-limit family did not ask for."""
-    if not profile.capabilities.rate_limit or not clock.can_advance or clock.mode == "wait":
+async def _keep_under_limits(pacer: Pacer, clock: TimeControl, pool: LoginPool | None) -> None:
+    """Freeze/clock: move time past the declared windows once half a budget is spent, so
+    ordinary cases never meet a 429 the rate-limit family did not ask for. (forge/wait pace
+    each request in real time instead: conformance/pacing.py.)"""
+    if pacer.real_time or not pacer.spent_half():
         return
-    if target.sent[profile.refresh.path] * 2 >= profile.rate_limit.limit:
-        if pool is not None:
-            pool.invalidate(refill=False)
-        await clock.advance(profile.rate_limit.window + 1, [])
-        if pool is not None:
-            pool.invalidate(refill=True)
-        target.sent[profile.refresh.path] = 0
+    if pool is not None:
+        pool.invalidate(refill=False)
+    await clock.advance(pacer.longest_window + 1, [])
+    if pool is not None:
+        pool.invalidate(refill=True)
+    pacer.moved_past_windows()
 
 
 def _login_pool(
-    profile: Profile, target: Target, clock: TimeControl, forger: Forger
-) -> LoginPool | None:
-    """A pool of logins made ahead, unless the profile declares a login throttle (logins ahead
-    would spend its budget and trip it)."""
-    if getattr(profile, "login_throttle", None):
-        return None
+    profile: Profile, target: Target, clock: TimeControl, forger: Forger, pacer: Pacer
+) -> LoginPool:
+    """A pool of logins made ahead with the profile's credentials. (A declared login throttle
+    counts failed logins only, so these, which succeed, spend none of its budget.)"""
 
     async def log_in(record: list[Exchange]) -> Session:
-        return await CaseContext(profile, target, clock, forger, exchanges=record).login()
+        context = CaseContext(profile, target, clock, forger, exchanges=record, pacer=pacer)
+        return await context.login()
 
     return LoginPool(
         log_in, wall_clock=clock.mode != "freeze", risky_events=lambda: target.risky_events
@@ -183,15 +182,18 @@ def _login_pool(
 
 
 async def _decide(
-    case: Case, make: Callable[[LoginPool | None], CaseContext], pool: LoginPool | None
+    case: Case,
+    make: Callable[[LoginPool | None], CaseContext],
+    pool: LoginPool | None,
+    deadline: float,
 ) -> CaseResult:
     """Run `case`; when it deviated after taking a session logged in ahead of a logout or a
     refused refresh (either may revoke other sessions of the user on some servers), decide it
     again on logins of its own, so that the optimisation can never be the cause of a verdict."""
     context = make(pool)
-    result = await _run_case(case, context)
+    result = await _run_case(case, context, deadline)
     if context.took_suspect_session and result.outcome is not Outcome.PASS:
-        result = await _run_case(case, make(None))
+        result = await _run_case(case, make(None), deadline)
     return result
 
 
@@ -223,17 +225,22 @@ async def run_suite_async(
             await clock.start()
         except TargetError as exc:
             raise TargetUnreachable(f"target {target.base_url} unreachable: {exc}") from None
-        pool = _login_pool(profile, target, clock, forger) if log_in_ahead else None
+        if profile.signing.jwks_url:
+            forger.public_keys = await load_jwks(profile.signing.jwks_url, target)
+        pacer = Pacer(profile, real_time=clock.mode in ("forge", "wait"))
+        # Real-time pacing may wait out a declared window (twice, in the RATE-LIMIT cases).
+        deadline = CASE_DEADLINE + (3 * pacer.longest_window if pacer.real_time else 0.0)
+        pool = _login_pool(profile, target, clock, forger, pacer) if log_in_ahead else None
 
         def context(with_pool: LoginPool | None) -> CaseContext:
-            return CaseContext(profile, target, clock, forger, pool=with_pool)
+            return CaseContext(profile, target, clock, forger, pacer=pacer, pool=with_pool)
 
         try:
             if pool is not None:
                 pool.start()
             for case in selected:
-                await _keep_under_rate_limit(profile, target, clock, pool)
-                result = await _decide(case, context, pool)
+                await _keep_under_limits(pacer, clock, pool)
+                result = await _decide(case, context, pool, deadline)
                 results.append(result)
                 if on_result is not None:
                     on_result(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
 
@@ -16,8 +17,10 @@ case = FAMILY.case
     requirement="Login refuses a disabled user.",
     spec="seed design (user 'disabled' flag)",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_login(ctx: CaseContext) -> None:
+    await ctx.login_control()
     await ctx.disable_user()
     try:
         ctx.expect_login_rejected(await ctx.login_response(), "login of a disabled user")
@@ -32,9 +35,11 @@ async def no_login(ctx: CaseContext) -> None:
     requirement="Protected resources check the user behind the token on every request.",
     spec="seed design (verify the token's data, e.g. the user)",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     await ctx.disable_user()
     try:
         ctx.expect_rejected(await ctx.protected(session.access), "disabled user's access token")
@@ -49,8 +54,10 @@ async def no_access(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks the user is still active before minting tokens.",
     spec="seed design (verify the token's data); RFC 6749 §6",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.disable_user()
     try:
@@ -69,6 +76,7 @@ async def no_refresh(ctx: CaseContext) -> None:
     spec="seed design (user 'disabled' flag)",
     level=Level.SHOULD,
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def re_enabled(ctx: CaseContext) -> None:
     session = await ctx.login()

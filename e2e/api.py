@@ -1,0 +1,186 @@
+"""The API behind the client under test: the reference server, embedded, with its test clock.
+
+It runs as a real `python -m reference_server` on a free loopback port, started by the
+reference server's one launcher (`reference_server/launcher.py`: its own process group, ready
+when /healthz answers on a port it owns, log file). Tokens expire when the suite moves the
+server's clock (`POST /__test__/clock`), never by waiting. Nothing in e2e imports `tests/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from reference_server.launcher import LaunchedServer, LaunchError, launch_reference
+
+__all__ = [
+    "ACCESS_TTL",
+    "REFRESH_TTL",
+    "Api",
+    "ApiServer",
+    "ApiStartError",
+    "ExternalApi",
+    "start_api",
+]
+
+LOOPBACK = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ACCESS_TTL = 60
+REFRESH_TTL = 3600
+START_TIMEOUT = 30.0
+
+# Dev mode (the demo user user1/password123), the clock hooks, no /refresh rate limit (bursts
+# are the point of the suite), short known lifetimes, a store that needs no file.
+BASE_SETTINGS: Mapping[str, str] = {
+    "DUALTOKEN_DEV": "1",
+    "DUALTOKEN_STORE": "memory://",
+    "DUALTOKEN_TEST_CLOCK": "1",
+    "DUALTOKEN_REFRESH_RATE_LIMIT": "0",
+    "DUALTOKEN_ACCESS_TTL": str(ACCESS_TTL),
+    "DUALTOKEN_REFRESH_TTL": str(REFRESH_TTL),
+}
+
+
+# The launcher's error: the reference server did not come up; the message carries its log.
+ApiStartError = LaunchError
+
+
+@dataclass
+class ApiServer:
+    """A running reference server: its URL, its clock, and its log."""
+
+    process: LaunchedServer
+
+    @property
+    def port(self) -> int:
+        return self.process.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def is_running(self) -> bool:
+        return self.process.running()
+
+    def log_tail(self, lines: int = 30) -> str:
+        return self.process.log_tail(lines) or "(no log)"
+
+    def client(self) -> httpx.Client:
+        """A plain HTTP client for the API, outside the browser (e.g. to try an old token)."""
+        return httpx.Client(base_url=self.url, timeout=10.0)
+
+    def advance_clock(self, seconds: float) -> None:
+        with self.client() as api:
+            answer = api.post("/__test__/clock", json={"advance": seconds})
+            answer.raise_for_status()
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is expired; refresh tokens stay valid."""
+        self.advance_clock(ACCESS_TTL + 1)
+
+    def expire_refresh_tokens(self) -> None:
+        self.advance_clock(REFRESH_TTL + 1)
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+class Api(Protocol):
+    """What the client suite needs from the API behind the app: its URL and its clock."""
+
+    @property
+    def url(self) -> str: ...
+
+    def is_running(self) -> bool: ...
+
+    def log_tail(self, lines: int = 30) -> str: ...
+
+    def client(self) -> httpx.Client: ...
+
+    def expire_access_tokens(self) -> None: ...
+
+    def expire_refresh_tokens(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class ExternalApi:
+    """A team's own backend, described by its server profile: the suite neither starts nor stops
+    it, and expires tokens through its clock endpoint (the reference server's protocol)."""
+
+    base_url: str
+    clock_path: str
+    access_ttl: float
+    refresh_ttl: float
+
+    @property
+    def url(self) -> str:
+        return self.base_url
+
+    def is_running(self) -> bool:
+        return True
+
+    def log_tail(self, lines: int = 30) -> str:
+        return f"(the API at {self.base_url} is not the suite's: see its own log)"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=10.0)
+
+    def advance_clock(self, seconds: float) -> None:
+        with self.client() as api:
+            answer = api.post(self.clock_path, json={"advance": seconds})
+        if answer.status_code != 200:
+            raise ApiStartError(
+                f"POST {self.base_url}{self.clock_path} answered {answer.status_code}: the "
+                "server profile's [time] clock_path must move the server's clock"
+            )
+
+    def expire_access_tokens(self) -> None:
+        self.advance_clock(self.access_ttl + 1)
+
+    def expire_refresh_tokens(self) -> None:
+        self.advance_clock(self.refresh_ttl + 1)
+
+    def check(self) -> None:
+        """Fail early, with a clear message, when the API or its clock does not answer."""
+        try:
+            with self.client() as api:
+                answer = api.get(self.clock_path)
+        except httpx.TransportError as exc:
+            raise ApiStartError(f"the API at {self.base_url} did not answer: {exc}") from None
+        if answer.status_code != 200:
+            raise ApiStartError(
+                f"GET {self.base_url}{self.clock_path} answered {answer.status_code}: the API "
+                "needs a clock endpoint (server profile [time] mode = clock, clock_path)"
+            )
+
+    def stop(self) -> None:
+        """Not ours to stop."""
+
+
+def start_api(
+    *,
+    rotation: bool,
+    cookie: bool,
+    static: Path | None = None,
+    cors_origin: str = "",
+    log_dir: Path | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> ApiServer:
+    """Start the reference server; *static* is an app folder it serves at its own origin;
+    *extra* are further DUALTOKEN_* settings (e.g. a SQLite store)."""
+    settings: dict[str, Any] = {"DUALTOKEN_ROTATION": "1" if rotation else "0"}
+    if cookie:
+        # Plain http on loopback: a Secure cookie would never be stored.
+        settings |= {"DUALTOKEN_REFRESH_COOKIE": "1", "DUALTOKEN_COOKIE_SECURE": "0"}
+    if static is not None:
+        settings["DUALTOKEN_FRONTEND_DIST"] = str(static)
+    if cors_origin:
+        settings["DUALTOKEN_CORS_ORIGINS"] = cors_origin
+    settings |= extra or {}
+    return ApiServer(launch_reference({**BASE_SETTINGS, **settings}, log_dir=log_dir))
