@@ -17,8 +17,10 @@ case. What a case must not get is a session that is stale:
   after taking a session that such an event may have revoked.
 
 How far ahead it logs in adapts to the target: about (login time / time between logins) + 1,
-so a fast target gets one login ahead and a slow one up to MAX_DEPTH. (Starting small again after
-each invalidation would waste fewer logins, but makes cases wait for each doubling in turn.)
+so a fast target gets one login ahead and a slow one up to MAX_DEPTH. Right after an invalidation
+it logs in only as many as the previous epoch took (at least 2), since stretches of cases that
+each move the clock take one or two sessions between moves; the first session taken brings the
+pool back to full depth.
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ class LoginPool:
         self._login_s = 0.0
         self._between_takes_s = math.inf
         self._last_take = 0.0
+        # Sessions taken since the last invalidation, and in the epoch before it.
+        self._taken_this_epoch = 0
+        self._refill_cap = MAX_DEPTH
         self.handed_out = 0
         self.discarded = 0
         self.most_in_flight = 0
@@ -87,6 +92,8 @@ class LoginPool:
         if self._login_s == 0.0 or math.isinf(self._between_takes_s):
             return 1
         wanted = math.ceil(self._login_s / max(self._between_takes_s, 1e-3)) + 1
+        if self._taken_this_epoch == 0:
+            wanted = min(wanted, self._refill_cap)
         return max(1, min(MAX_DEPTH, int(wanted)))
 
     def start(self) -> None:
@@ -161,6 +168,7 @@ class LoginPool:
                 item = self._ready.popleft()
                 if self._fresh(item):
                     self.handed_out += 1
+                    self._taken_this_epoch += 1
                     self._fill()
                     return item
                 self.discarded += 1
@@ -179,6 +187,8 @@ class LoginPool:
         self._ready.clear()
         self._failures_in_a_row = 0
         self._paused = False
+        self._refill_cap = max(2, self._taken_this_epoch + 1)
+        self._taken_this_epoch = 0
         if refill:
             self._fill()
 
