@@ -454,6 +454,45 @@ def slow_refresh(app: AppDriver) -> None:
             raise CaseFailure(f"all 5 calls answered ({what})", burst.describe())
 
 
+#: A refresh that never answers: the seed gives every request 10 s (`timeout: 10000`); the
+#: waiting calls get that plus the settle bound.
+HANG_BOUND_MS = 10_000 + SETTLE_MS
+
+
+@client_case(
+    "CLIENT-REFRESH-HANG-01",
+    "a refresh that never answers does not hold the waiting calls forever",
+    family=FAILURE,
+    sends="log in, expire, fire 3 calls; /refresh is never answered",
+    requirement="the waiting calls settle within 12 s (a timeout on the refresh), and the user "
+    "is not logged out by it",
+    spec=f"{SEED} request.js (axios.create timeout: 10000)",
+    quote="const service = axios.create({ baseURL: …, timeout: 10000 })",
+    level=Level.SHOULD,
+)
+def refresh_never_answers(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refresh_fault.hold()
+    mark = app.recorder.mark()
+    app.start_burst(3)
+    burst = app.await_burst(app.page, within_ms=HANG_BOUND_MS)
+    if not burst.settled:
+        raise CaseFailure(
+            "the 3 calls settle within 12 s of a refresh that never answers",
+            burst.describe(),
+            cause="no timeout on the refresh request",
+        )
+    if app.shows_login_view():
+        raise CaseFailure(
+            "the session kept (a refresh that timed out proves nothing about it)",
+            f"the app went to its login view ({app.page.url})",
+            cause="any refresh error logs the user out",
+        )
+    if _refreshes(app, mark) < 1:
+        raise HarnessError("premise: the app never asked for a refresh")
+
+
 # --- where tokens go --------------------------------------------------------------------------
 
 TOKENS = "client-token-handling"

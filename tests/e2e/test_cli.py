@@ -29,7 +29,7 @@ def test_dry_run_lists_the_cases_and_why_some_would_skip() -> None:
     assert done.returncode == 0, done.stderr
     assert "CLIENT-REFRESH-ONCE-01" in done.stdout
     assert "CLIENT-COOKIE-01" in done.stdout and "would skip" in done.stdout
-    assert "22 cases selected" in done.stdout
+    assert "23 cases selected" in done.stdout
 
 
 def test_a_bad_profile_names_the_key(tmp_path: Path) -> None:
