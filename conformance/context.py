@@ -189,13 +189,21 @@ class CaseContext:
         return await self.request("POST", spec.path, headers={"Cookie": f"{spec.field}={token}"})
 
     async def refresh(self, session: Session) -> Session:
-        """Refresh and return the resulting session (the new refresh token, if one came)."""
+        """Refresh and return the resulting session (the new refresh token, if one came).
+        A refused or unusable answer is REFRESH-OK-01's finding, not the calling case's."""
         response = await self.refresh_response(session.refresh)
-        if not response.is_success:
-            raise PreconditionFailed(
-                f"refresh with a fresh refresh token failed: {describe(response)}"
-            )
-        access, refresh = self.tokens_from(response, at_login=False)
+        self.premise(
+            response.is_success,
+            f"a refresh with a fresh refresh token works (got {describe(response)[:80]})",
+            "REFRESH-OK-01",
+        )
+        try:
+            access, refresh = self.tokens_from(response, at_login=False)
+        except CaseFailure as failure:
+            raise Skipped(
+                f"premise not met: a usable refresh answer ({failure.expected}); "
+                "covered by REFRESH-OK-01"
+            ) from None
         refreshed = Session(access=access, refresh=refresh or session.refresh, response=response)
         self.target.sessions.refreshed(session, refreshed)
         return refreshed
@@ -228,14 +236,27 @@ class CaseContext:
         return await self.request(step.method, step.path, headers=headers)
 
     async def logged_out(self, session: Session) -> list[httpx.Response]:
-        """Log out and insist that every step succeeded (a precondition for revocation cases)."""
+        """Log out and insist that every step succeeded: a premise of the revocation cases,
+        whose failure LOGOUT-OK-01 reports."""
         responses = await self.logout(session)
         for step, response in zip(self.profile.logout, responses, strict=True):
-            if not response.is_success:
-                raise CaseFailure(
-                    f"logout {step.method} {step.path}: accepted (2xx)", describe(response)
-                )
+            self.premise(
+                response.is_success,
+                f"logout {step.method} {step.path} succeeds (got {describe(response)[:80]})",
+                "LOGOUT-OK-01",
+            )
         return responses
+
+    async def revoked_premise(self, session: Session) -> None:
+        """After logout, the session's refresh token is refused: what LOGOUT-REVOKE-01 checks,
+        and what the cases about how far or how long revocation reaches rely on."""
+        response = await self.refresh_response(session.refresh)
+        self.expect_no_crash(response, "refresh with the logged-out refresh token")
+        self.premise(
+            not response.is_success,
+            "logout revokes the refresh token (it still refreshes)",
+            "LOGOUT-REVOKE-01",
+        )
 
     # --- time -----------------------------------------------------------------------------
 
@@ -282,10 +303,14 @@ class CaseContext:
         if message:
             self.notes.append(message)
 
-    def expect_rejected(self, response: httpx.Response, what: str) -> None:
-        """A protected resource refused a token."""
+    def expect_rejected(
+        self, response: httpx.Response, what: str, *, malformed: bool = False
+    ) -> None:
+        """A protected resource refused a token. A `malformed` one (outside RFC 6750 §2.1's
+        b64token grammar) may also be refused as a bad request: 400 invalid_request (§3.1)."""
         rejection = self.profile.rejection
-        self.note(verify_rejected(response, rejection.statuses, rejection.tolerated, what))
+        statuses = (*rejection.statuses, 400) if malformed else rejection.statuses
+        self.note(verify_rejected(response, statuses, rejection.tolerated, what))
 
     def expect_refresh_rejected(self, response: httpx.Response, what: str) -> None:
         rejection = self.profile.rejection
@@ -338,6 +363,13 @@ class CaseContext:
             "a re-signed copy of a refresh token",
             refresh=True,
         )
+
+    def premise(self, condition: bool, what: str, covered_by: str) -> None:
+        """Stop here unless `condition`: the case relies on `what`, which case `covered_by`
+        checks and reports. A broken premise is that case's finding, never a FAIL of this
+        one about something else (TEAM.md decision 4)."""
+        if not condition:
+            raise Skipped(f"premise not met: {what}; covered by {covered_by}")
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe, json_body
 
 FAMILY = Family("login", "Login")
+
+# The root cause LOGIN-OK-03, REFRESH-OK-03 and CONC-LOGIN-01 share (reports group by it).
+SAME_TOKENS = "tokens carry nothing unique (no jti): tokens minted in one second are identical"
 case = FAMILY.case
 
 
@@ -17,6 +21,7 @@ case = FAMILY.case
     sends="the profile's username and password to the login path",
     requirement="A successful login answers 2xx with both tokens.",
     spec="seed design (login: create access and refresh token, return both); RFC 6749 §5.1",
+    quote=quotes.S_LOGIN,
 )
 async def login_ok(ctx: CaseContext) -> None:
     response = await ctx.login_response()
@@ -34,6 +39,7 @@ async def login_ok(ctx: CaseContext) -> None:
     sends="GET on each protected path with the fresh access token",
     requirement="A valid access token is accepted by the protected resources.",
     spec="RFC 6750 §2.1; seed design",
+    quote=quotes.R6750_SUPPORT,
 )
 async def access_works(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -47,12 +53,15 @@ async def access_works(ctx: CaseContext) -> None:
     sends="two logins back to back (in freeze mode: in the very same second)",
     requirement="Each login mints its own tokens, so that revoking one session leaves the other.",
     spec="RFC 7519 §4.1.7 (jti); seed design (blacklist on logout)",
+    quote=quotes.R7519_JTI,
 )
 async def logins_differ(ctx: CaseContext) -> None:
     first = await ctx.login()
     second = await ctx.login()
     if first.access == second.access or first.refresh == second.refresh:
-        raise CaseFailure("fresh tokens for each login", "two logins got an identical token")
+        raise CaseFailure(
+            "fresh tokens for each login", "two logins got an identical token", cause=SAME_TOKENS
+        )
 
 
 @case(
@@ -61,6 +70,7 @@ async def logins_differ(ctx: CaseContext) -> None:
     sends="the profile's username with a wrong password",
     requirement="Login with wrong credentials is refused and issues no token.",
     spec="RFC 6749 §5.2 (invalid_grant); seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def wrong_password(ctx: CaseContext) -> None:
     response = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
@@ -73,6 +83,7 @@ async def wrong_password(ctx: CaseContext) -> None:
     sends="an unknown username with the profile's password",
     requirement="Login for a user that does not exist is refused.",
     spec="RFC 6749 §5.2; seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def unknown_user(ctx: CaseContext) -> None:
     response = await ctx.login_response(username="no-such-user-7f3a9c")
@@ -85,6 +96,7 @@ async def unknown_user(ctx: CaseContext) -> None:
     sends="the password upper-cased, and the password with a trailing space",
     requirement="Only the exact password logs in.",
     spec="seed design (verify username and password)",
+    quote=quotes.S_VERIFY_PW,
 )
 async def password_exact(ctx: CaseContext) -> None:
     password = ctx.profile.credentials.password
@@ -100,6 +112,7 @@ async def password_exact(ctx: CaseContext) -> None:
     sends="the profile's username with an empty password",
     requirement="An empty password never logs in.",
     spec="seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def empty_password(ctx: CaseContext) -> None:
     response = await ctx.login_response(password="")
@@ -113,8 +126,10 @@ async def empty_password(ctx: CaseContext) -> None:
     "Wrong password and unknown user get the same answer",
     sends="a wrong password, then an unknown user",
     requirement="The answers do not tell which usernames exist.",
-    spec="RFC 6749 §10.10 (credentials guessing attacks); OWASP ASVS V2",
+    spec="RFC 6749 §10.10 (credentials guessing attacks); OWASP ASVS V2"
+    "; OWASP Authentication Cheat Sheet",
     level=Level.SHOULD,
+    quote=quotes.LOGIN_REJECT_05,
 )
 async def no_enumeration(ctx: CaseContext) -> None:
     wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
@@ -132,6 +147,7 @@ async def no_enumeration(ctx: CaseContext) -> None:
     sends="GET on the login path with username and password as query parameters",
     requirement="Token requests use POST; credentials in a URL (logged everywhere) are refused.",
     spec="RFC 6749 §3.2 (token endpoint: MUST use POST)",
+    quote=quotes.LOGIN_REJECT_06,
 )
 async def no_get_login(ctx: CaseContext) -> None:
     login = ctx.profile.login
@@ -152,6 +168,7 @@ async def no_get_login(ctx: CaseContext) -> None:
     sends="a successful login",
     requirement="A response carrying tokens has Cache-Control: no-store.",
     spec="RFC 6749 §5.1",
+    quote=quotes.R6749_CACHE,
 )
 async def login_no_store(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -168,7 +185,8 @@ async def login_no_store(ctx: CaseContext) -> None:
     sends="a successful login",
     requirement="A response carrying tokens has Pragma: no-cache, for HTTP/1.0 caches.",
     spec="RFC 6749 §5.1",
-    level=Level.SHOULD,
+    level=Level.MUST,
+    quote=quotes.R6749_CACHE,
 )
 async def login_pragma(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -184,6 +202,7 @@ async def login_pragma(ctx: CaseContext) -> None:
     requirement="The token response names the token type, and it is 'bearer' (any case).",
     spec="RFC 6749 §5.1 (token_type REQUIRED); RFC 6750 §4",
     needs=("token_type",),
+    quote=quotes.LOGIN_FIELDS_01,
 )
 async def token_type_bearer(ctx: CaseContext) -> None:
     session = await ctx.login()

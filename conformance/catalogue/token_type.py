@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
@@ -16,6 +17,7 @@ case = FAMILY.case
     sends="GET on each protected path with the refresh token as bearer",
     requirement="Protected resources accept only access tokens.",
     spec="seed design (token type check, separate duties); RFC 8725 §3.12",
+    quote=quotes.R8725_KINDS,
 )
 async def refresh_as_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -29,6 +31,7 @@ async def refresh_as_access(ctx: CaseContext) -> None:
     sends="the access token to the refresh endpoint, the way a refresh token travels",
     requirement="The refresh endpoint accepts only refresh tokens.",
     spec="seed design (refresh accepts only a refresh token); RFC 8725 §3.12",
+    quote=quotes.R8725_KINDS,
 )
 async def access_as_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -42,7 +45,8 @@ async def access_as_refresh(ctx: CaseContext) -> None:
     "Issued tokens carry the declared type claim",
     sends="a login; the tokens' claims are decoded (not verified)",
     requirement="Each token says which kind it is, with the profile's claim name and values.",
-    spec="seed design (type field in the payload); RFC 8725 §3.11",
+    spec="seed design (type field in the payload); RFC 8725 §3.11; RFC 8725 §3.12",
+    quote=quotes.S_TYPE,
 )
 async def typed(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -63,6 +67,7 @@ async def typed(ctx: CaseContext) -> None:
     requirement="The type claim itself is checked, not some other trait of the token.",
     spec="seed design; RFC 8725 §3.12",
     needs=("forge",),
+    quote=quotes.R8725_KINDS,
 )
 async def relabelled_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -78,6 +83,7 @@ async def relabelled_refresh(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks the type claim itself.",
     spec="seed design; RFC 8725 §3.12",
     needs=("forge",),
+    quote=quotes.R8725_KINDS,
 )
 async def relabelled_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -94,8 +100,9 @@ async def relabelled_access(ctx: CaseContext) -> None:
     sends="the access token re-signed with type 'id', the access value upper-cased, "
     "and the access value inside a list",
     requirement="Only the exact access type value is an access token.",
-    spec="seed design; RFC 8725 §3.11",
+    spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
     needs=("forge",),
+    quote=quotes.R8725_KINDS,
 )
 async def odd_types(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -111,8 +118,9 @@ async def odd_types(ctx: CaseContext) -> None:
     "An untyped refresh token does not refresh",
     sends="the refresh token re-signed without the type claim, to the refresh endpoint",
     requirement="A refresh token must say it is one.",
-    spec="seed design; RFC 8725 §3.11",
+    spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
     needs=("forge",),
+    quote=quotes.R8725_KINDS,
 )
 async def untyped_refresh(ctx: CaseContext) -> None:
     from conformance.forge import DROP
