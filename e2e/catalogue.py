@@ -212,8 +212,12 @@ def late_401_after_refresh(app: AppDriver) -> None:
     app.log_in()
     app.api.expire_access_tokens()
     late = app.hold_late_call(pass_first=4)
+    app.refresh_fault.hold()
     mark = app.recorder.mark()
     app.start_burst(5)
+    # The first 4 all meet their 401 before the refresh goes on: only the 5th can be late.
+    app.wait_for(lambda: app.refused_calls(mark) >= 4 and bool(app.refresh_fault.held), 5_000)
+    app.refresh_fault.release()
     if not app.wait_for(lambda: app.answered_calls(mark, 200) >= 4, 5_000):
         raise Skipped(
             f"premise: the first 4 calls were not refreshed and answered within 5 s "
@@ -358,10 +362,12 @@ for _number, _status, _how in (
 def late_401_after_refusal(app: AppDriver) -> None:
     app.log_in()
     app.api.expire_access_tokens()
-    app.refresh_fault.answer(401)
     late = app.hold_late_call(pass_first=4)
+    app.refresh_fault.hold()
     mark = app.recorder.mark()
     app.start_burst(5)
+    app.wait_for(lambda: app.refused_calls(mark) >= 4 and bool(app.refresh_fault.held), 5_000)
+    app.refresh_fault.release(401)
     if not app.wait_for(lambda: _refreshes(app, mark) >= 1 and late.held is not None, 5_000):
         raise Skipped(
             "premise: no /refresh after 4 calls met the expired token; "
