@@ -4,6 +4,7 @@ the target's own field names and transports, time control, the forger and the ve
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 
 from conformance.exchange import Exchange
-from conformance.forge import Forger, decode_unverified
+from conformance.forge import DROP, OPAQUE_REFRESH, Forger, decode_unverified, split_token
 from conformance.outcomes import (
     CaseFailure,
     ConnectionCut,
@@ -46,6 +47,12 @@ class Session:
         return decode_unverified(token or self.access)[1]
 
 
+KEY_KINDS = (
+    'access and refresh tokens are told apart by their signing keys ([claims] kind_by = "key"): '
+    "they carry no kind marker"
+)
+
+
 @dataclass
 class CaseContext:
     profile: Profile
@@ -55,6 +62,17 @@ class CaseContext:
     exchanges: list[Exchange] = field(default_factory=list)
     # SHOULD-level deviations noticed on the way (tolerated statuses); they make a pass NON-STRICT.
     notes: list[str] = field(default_factory=list)
+    # Forges refresh tokens: the [signing.refresh] key when given; refuses opaque ones.
+    refresh_forger: Forger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresh_forger = (
+            self.forger
+            if self.profile.refresh_signing is None and not self.profile.refresh.opaque
+            else Forger(
+                self.profile.refresh_key, kind="refresh", opaque=self.profile.refresh.opaque
+            )
+        )
 
     # --- plain requests -------------------------------------------------------------------
 
@@ -317,15 +335,94 @@ class CaseContext:
 
     async def forged_refresh_control(self) -> None:
         """Show a correctly re-signed refresh token is accepted, on a separate session so that
-        rotation or reuse detection on the attacked session cannot explain its refusal."""
+        rotation or reuse detection on the attacked session cannot explain its refusal.
+
+        When the copy is refused but the original works and its signature checks out with the
+        profile's key, the key is right: the target accepts only the exact refresh tokens it
+        issued (it compares them byte for byte with the ones it stored). No forged refresh token
+        can then get in whatever it claims, so the forged attack does not apply (SKIP, a
+        strength), while the cases with real tokens judge expiry and revocation."""
         other = await self.login()
-        exp = other.claims(other.refresh).get("exp")
+        exp = self.refresh_claims(other).get("exp")
         changes = {"exp": exp - 1} if isinstance(exp, int) else {}
-        await self.control_accepted(
-            self.forger.resign(other.refresh, changes=changes),
-            "a re-signed copy of a refresh token",
-            refresh=True,
+        copy = self.refresh_forger.resign(other.refresh, changes=changes)
+        answer = await self.refresh_response(copy)
+        if answer.is_success:
+            return
+        original = await self.refresh_response(other.refresh)
+        if original.is_success and self.refresh_forger.verifies(other.refresh):
+            raise Skipped(
+                "does not apply: the target accepts only the exact refresh tokens it issued (a "
+                "copy re-signed with the right key was refused while the original works), so "
+                "no forged refresh token gets in whatever it claims; the cases with real "
+                "tokens judge expiry and revocation"
+            )
+        section = "[signing.refresh]" if self.profile.refresh_signing else "[signing]"
+        raise HarnessError(
+            f"control: a re-signed copy of a refresh token was refused ({describe(answer)}) "
+            f"and the original {'works' if original.is_success else 'was refused too'}; the "
+            f"refresh token's signature does not check out with the profile's {section} key "
+            "or algorithm, so forged refresh tokens prove nothing"
         )
+
+    # --- token kinds ------------------------------------------------------------------------
+
+    def refresh_jwt(self, session: Session) -> str:
+        """The session's refresh token, which the case is about to take apart as a JWT."""
+        if self.profile.refresh.opaque:
+            raise Skipped(OPAQUE_REFRESH)
+        split_token(session.refresh)
+        return session.refresh
+
+    def refresh_claims(self, session: Session) -> dict[str, Any]:
+        return session.claims(self.refresh_jwt(session))
+
+    def kind_marker(self, kind: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(claim changes, header changes) that mark a token as `kind` ("access" or "refresh"),
+        or remove the mark when kind is None, the way the profile's [claims] kind_by says."""
+        claims = self.profile.claims
+        if claims.kind_by == "key":
+            raise Skipped(KEY_KINDS)
+        if claims.kind_by == "audience":
+            audience = claims.access_audience if kind == "access" else claims.refresh_audience
+            return {"aud": DROP if kind is None else audience}, {}
+        value: Any = DROP
+        if kind is not None:
+            value = claims.access_type if kind == "access" else claims.refresh_type
+        if claims.kind_by == "header":
+            return {}, {"typ": value}
+        return {claims.type: value}, {}
+
+    def marker_of(self, token: str) -> Any:
+        """The kind marker a token carries (type claim, header typ or aud), None if absent."""
+        claims = self.profile.claims
+        header, payload = decode_unverified(token)
+        if claims.kind_by == "key":
+            raise Skipped(KEY_KINDS)
+        if claims.kind_by == "header":
+            return header.get("typ")
+        return payload.get("aud" if claims.kind_by == "audience" else claims.type)
+
+    def marker_name(self) -> str:
+        claims = self.profile.claims
+        return {"header": "header typ", "audience": "aud"}.get(
+            claims.kind_by, f"claim {claims.type!r}"
+        )
+
+    def relabel(self, token: str, *, kind: str, as_kind: str) -> str:
+        """`token` (of `kind`) made to look like `as_kind`: its marker changed and signed with
+        its own kind's key, or, when kinds are told apart by key, signed with as_kind's key."""
+        forgers = {"access": self.forger, "refresh": self.refresh_forger}
+        if self.profile.claims.kind_by == "key":
+            if self.profile.refresh_signing is None:
+                raise Skipped(
+                    'kind_by = "key" but the profile gives no [signing.refresh] key, so a token '
+                    "cannot be signed with the other kind's key"
+                )
+            _, payload = decode_unverified(token)
+            return forgers[as_kind].sign_bytes(json.dumps(payload).encode())
+        changes, header_changes = self.kind_marker(as_kind)
+        return forgers[kind].resign(token, changes=changes, header_changes=header_changes)
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:

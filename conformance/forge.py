@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from conformance.outcomes import HarnessError, Skipped
 from conformance.profile import Signing
 
-__all__ = ["DROP", "Forger", "b64url", "decode_unverified", "split_token"]
+__all__ = ["DROP", "OPAQUE_REFRESH", "Forger", "b64url", "decode_unverified", "split_token"]
 
 
 class _Drop:
@@ -71,18 +71,47 @@ def _apply(fields: dict[str, Any], changes: dict[str, Any] | None) -> None:
             fields[name] = value
 
 
-class Forger:
-    """Signs tokens the way the target does, with the profile's key and algorithm."""
+OPAQUE_REFRESH = (
+    'the refresh token is opaque ([refresh] token_format = "opaque"): it has no claims or '
+    "signature to read, alter or forge"
+)
 
-    def __init__(self, signing: Signing) -> None:
+
+class Forger:
+    """Signs tokens the way the target does, with the profile's key and algorithm for one kind
+    of token (access tokens by [signing], refresh tokens by [signing.refresh] when given)."""
+
+    def __init__(self, signing: Signing, *, kind: str = "access", opaque: bool = False) -> None:
         self.signing = signing
+        self.kind = kind
+        # Opaque tokens (random strings the server stores) cannot be re-signed at all.
+        self.opaque = opaque
         self._attacker_key: rsa.RSAPrivateKey | None = None
 
     @property
     def key(self) -> str:
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         if not self.signing.can_forge:
-            raise Skipped("the profile gives no signing key, so tokens cannot be forged")
+            section = "[signing.refresh]" if self.kind == "refresh" else "[signing]"
+            raise Skipped(
+                f"the profile gives no {self.kind} token signing key ({section}), "
+                f"so {self.kind} tokens cannot be forged"
+            )
         return self.signing.secret if self.signing.symmetric else self.signing.private_key
+
+    def verifies(self, token: str) -> bool:
+        """Whether `token`'s signature checks out with this key: tells a wrong profile key from
+        a target that refuses re-signed copies of its own tokens."""
+        key: Any = self.key
+        if not self.signing.symmetric:
+            private = serialization.load_pem_private_key(key.encode(), password=None)
+            key = private.public_key()
+        try:
+            jwt.api_jws.decode_complete(token, key, algorithms=[self.signing.algorithm])
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return False
+        return True
 
     def resign(
         self,
@@ -92,10 +121,14 @@ class Forger:
         header_changes: dict[str, Any] | None = None,
     ) -> str:
         """The template's claims with `changes` applied (DROP removes), signed with the key."""
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         header, claims = decode_unverified(template)
         _apply(claims, changes)
         _apply(header, header_changes)
         header.pop("alg", None)
+        # PyJWT adds `typ: JWT` to a header without one; None keeps a dropped typ dropped.
+        header.setdefault("typ", None)
         return self.sign_bytes(json.dumps(claims).encode(), headers=header)
 
     def sign_bytes(
@@ -137,6 +170,8 @@ class Forger:
 
     def with_wrong_key(self, template: str) -> str:
         """The template's claims signed with a key the target cannot know."""
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         _, claims = decode_unverified(template)
         payload = json.dumps(claims).encode()
         algorithm = self.signing.algorithm

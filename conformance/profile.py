@@ -20,6 +20,7 @@ __all__ = [
     "Claims",
     "Credentials",
     "Hook",
+    "KindBy",
     "LoginSpec",
     "LogoutRequest",
     "Profile",
@@ -31,6 +32,7 @@ __all__ = [
     "Signing",
     "TargetSpec",
     "TimeSpec",
+    "TokenFormat",
     "default_profile_path",
     "load_profile",
     "parse_profile",
@@ -41,12 +43,16 @@ Transport = Literal["json", "form", "bearer", "cookie"]
 TimeMode = Literal["freeze", "clock", "forge", "wait"]
 BearerToken = Literal["access", "refresh", "none"]
 RefreshCarrier = Literal["json", "form", "cookie", "none"]
+TokenFormat = Literal["jwt", "opaque"]
+KindBy = Literal["claim", "header", "key", "audience"]
 
 ENCODINGS: tuple[Encoding, ...] = ("json", "form")
 TRANSPORTS: tuple[Transport, ...] = ("json", "form", "bearer", "cookie")
 TIME_MODES: tuple[TimeMode, ...] = ("freeze", "clock", "forge", "wait")
 BEARER_TOKENS: tuple[BearerToken, ...] = ("access", "refresh", "none")
 REFRESH_CARRIERS: tuple[RefreshCarrier, ...] = ("json", "form", "cookie", "none")
+TOKEN_FORMATS: tuple[TokenFormat, ...] = ("jwt", "opaque")
+KINDS_BY: tuple[KindBy, ...] = ("claim", "header", "key", "audience")
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 ASYMMETRIC_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
@@ -104,6 +110,13 @@ class RefreshSpec:
     expires_in_field: str = ""
     returns_new_refresh: bool = False
     rotation_grace: int = 0
+    # "opaque": the refresh token is a random string the server stores, not a JWT; cases that
+    # must decode or forge one do not apply.
+    token_format: TokenFormat = "jwt"
+
+    @property
+    def opaque(self) -> bool:
+        return self.token_format == "opaque"
 
 
 @dataclass(frozen=True)
@@ -138,12 +151,24 @@ class Signing:
 @dataclass(frozen=True)
 class Claims:
     subject: str = "sub"
+    # How access and refresh tokens are told apart: "claim" (payload claim `type` holds
+    # access_type/refresh_type, the seed design), "header" (the JOSE header's `typ` holds them,
+    # RFC 9068 `at+jwt`), "key" (different signing keys, no marker) or "audience" (`aud` is
+    # access_audience or refresh_audience).
+    kind_by: KindBy = "claim"
     type: str = "type"
     access_type: str = "access"
     refresh_type: str = "refresh"
+    access_audience: str = ""
+    refresh_audience: str = ""
     required: tuple[str, ...] = ()
     issuer: str = ""
     audience: str = ""
+
+    @property
+    def marked(self) -> bool:
+        """Whether a token carries a readable kind marker (claim, header or audience)."""
+        return self.kind_by != "key"
 
 
 @dataclass(frozen=True)
@@ -228,6 +253,8 @@ class Profile:
     rejection: RejectionSpec
     capabilities: Capabilities
     rate_limit: RateLimitSpec
+    # The refresh token's key when it differs from the access token's ([signing.refresh]).
+    refresh_signing: Signing | None = None
     disable_user: Hook | None = None
     enable_user: Hook | None = None
     restart: RestartSpec | None = None
@@ -236,6 +263,11 @@ class Profile:
     @property
     def cookie_transport(self) -> bool:
         return self.refresh.transport == "cookie"
+
+    @property
+    def refresh_key(self) -> Signing:
+        """The key refresh tokens are signed with: [signing.refresh], else [signing]."""
+        return self.refresh_signing or self.signing
 
     @property
     def can_restart(self) -> bool:
@@ -391,7 +423,7 @@ def _read_key_file(table: _Table, key: str, base_dir: Path) -> str:
         return path.read_text()
     except OSError as exc:
         raise ProfileError(
-            f"profile error: [signing] {key}: cannot read {path}: {exc.strerror}"
+            f"profile error: [{table.name}] {key}: cannot read {path}: {exc.strerror}"
         ) from None
 
 
@@ -452,6 +484,9 @@ def parse_profile(
         expires_in_field=refresh_table.text("expires_in_field", login.expires_in_field),
         returns_new_refresh=refresh_table.flag("returns_new_refresh", False),
         rotation_grace=refresh_table.integer("rotation_grace", 0),
+        token_format=cast(
+            TokenFormat, refresh_table.text("token_format", "jwt", choices=TOKEN_FORMATS)
+        ),
     )
     refresh_table.done()
 
@@ -470,21 +505,18 @@ def parse_profile(
                     f"profile error: [paths] {key}: expected paths starting with '/', got {path!r}"
                 )
 
-    signing = _parse_signing(root, base)
-
-    claims_table = root.table("claims")
-    claims = Claims(
-        subject=claims_table.text("subject", "sub"),
-        type=claims_table.text("type", "type"),
-        access_type=claims_table.text("access_type", "access"),
-        refresh_type=claims_table.text("refresh_type", "refresh"),
-        required=claims_table.strings("required"),
-        issuer=claims_table.text("issuer", ""),
-        audience=claims_table.text("audience", ""),
-    )
-    claims_table.done()
-    if claims.access_type == claims.refresh_type:
-        raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
+    signing, refresh_signing = _parse_signing(root, base)
+    if refresh.opaque and refresh_signing is not None:
+        raise ProfileError(
+            'profile error: [signing.refresh]: [refresh] token_format = "opaque" says refresh '
+            "tokens are not JWTs, so they have no signing key; remove [signing.refresh]"
+        )
+    claims = _parse_claims(root)
+    if claims.kind_by == "key" and refresh_signing is not None and refresh_signing == signing:
+        raise ProfileError(
+            'profile error: [signing.refresh]: kind_by = "key" says access and refresh tokens '
+            "are signed with different keys, but [signing.refresh] repeats the [signing] key"
+        )
 
     lifetime_table = root.table("lifetimes")
     lifetimes = Lifetimes(
@@ -588,6 +620,7 @@ def parse_profile(
         rejection=rejection,
         capabilities=capabilities,
         rate_limit=rate_limit,
+        refresh_signing=refresh_signing,
         disable_user=disable_user,
         enable_user=enable_user,
         restart=restart,
@@ -618,20 +651,36 @@ def _parse_logout(root: _Table) -> tuple[LogoutRequest, ...]:
     return tuple(requests)
 
 
-def _parse_signing(root: _Table, base: Path) -> Signing:
+def _parse_signing(root: _Table, base: Path) -> tuple[Signing, Signing | None]:
+    """[signing] (access tokens) and the optional [signing.refresh] subtable (refresh tokens)."""
     table = root.table("signing")
+    refresh: Signing | None = None
+    if table.has("refresh"):
+        refresh_table = table.table("refresh")
+        refresh = _parse_key(refresh_table, base)
+        refresh_table.done()
+    else:
+        table._get("refresh")
+    signing = _parse_key(table, base)
+    table.done()
+    return signing, refresh
+
+
+def _parse_key(table: _Table, base: Path) -> Signing:
+    section = table.name
     algorithm = table.text("algorithm", "HS256", choices=HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS)
     secret = table.text("secret", "")
     secret_env = table.text("secret_env", "")
     if secret and secret_env:
         raise ProfileError(
-            "profile error: [signing] secret_env: give secret or secret_env, not both"
+            f"profile error: [{section}] secret_env: give secret or secret_env, not both"
         )
     if secret_env:
         secret = os.environ.get(secret_env, "")
         if not secret:
             raise ProfileError(
-                f"profile error: [signing] secret_env: environment variable {secret_env} is not set"
+                f"profile error: [{section}] secret_env: environment variable {secret_env} "
+                "is not set"
             )
     signing = Signing(
         algorithm=algorithm,
@@ -639,17 +688,66 @@ def _parse_signing(root: _Table, base: Path) -> Signing:
         private_key=_read_key_file(table, "private_key_file", base),
         public_key=_read_key_file(table, "public_key_file", base),
     )
-    table.done()
     if signing.symmetric and (signing.private_key or signing.public_key):
         raise ProfileError(
-            f"profile error: [signing] private_key_file: {algorithm} is an HMAC algorithm; "
+            f"profile error: [{section}] private_key_file: {algorithm} is an HMAC algorithm; "
             "give secret or secret_env"
         )
     if not signing.symmetric and signing.secret:
         raise ProfileError(
-            f"profile error: [signing] secret: {algorithm} is asymmetric; give private_key_file"
+            f"profile error: [{section}] secret: {algorithm} is asymmetric; give private_key_file"
         )
     return signing
+
+
+def _parse_claims(root: _Table) -> Claims:
+    table = root.table("claims")
+    kind_by = cast(KindBy, table.text("kind_by", "claim", choices=KINDS_BY))
+    default_types = ("at+jwt", "rt+jwt") if kind_by == "header" else ("access", "refresh")
+    claims = Claims(
+        subject=_name(table, "subject", "sub"),
+        kind_by=kind_by,
+        type=_name(table, "type", "type"),
+        access_type=_name(table, "access_type", default_types[0]),
+        refresh_type=_name(table, "refresh_type", default_types[1]),
+        access_audience=table.text("access_audience", ""),
+        refresh_audience=table.text("refresh_audience", ""),
+        required=table.strings("required"),
+        issuer=table.text("issuer", ""),
+        audience=table.text("audience", ""),
+    )
+    table.done()
+    if kind_by in ("claim", "header") and claims.access_type == claims.refresh_type:
+        raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
+    if kind_by == "audience":
+        for key in ("access_audience", "refresh_audience"):
+            if not getattr(claims, key):
+                raise ProfileError(
+                    f'profile error: [claims] {key}: kind_by = "audience" needs the aud value '
+                    "of each kind (access_audience and refresh_audience)"
+                )
+        if claims.access_audience == claims.refresh_audience:
+            raise ProfileError(
+                "profile error: [claims] refresh_audience: must differ from access_audience"
+            )
+    elif claims.access_audience or claims.refresh_audience:
+        key = "access_audience" if claims.access_audience else "refresh_audience"
+        raise ProfileError(f'profile error: [claims] {key}: only used with kind_by = "audience"')
+    return claims
+
+
+def _name(table: _Table, key: str, default: str) -> str:
+    """A claim name or value that cannot be empty: an empty one would forge a claim named ''."""
+    value = table.text(key, default)
+    if not value.strip():
+        hint = (
+            ' (tokens told apart by key or audience, not a claim? set kind_by = "key" or '
+            '"audience")'
+            if key in ("type", "access_type", "refresh_type")
+            else ""
+        )
+        raise ProfileError(f"profile error: [{table.name}] {key}: must not be empty{hint}")
+    return value
 
 
 def load_profile(path: str | Path) -> Profile:

@@ -22,6 +22,25 @@ NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
         lambda p: p.signing.can_forge,
         "the profile gives no signing key ([signing] secret, secret_env or private_key_file)",
     ),
+    "forge_refresh": (
+        lambda p: not p.refresh.opaque and p.refresh_key.can_forge,
+        "the profile gives no key for refresh tokens ([signing.refresh] or [signing] secret, "
+        "secret_env or private_key_file)",
+    ),
+    "jwt_refresh": (
+        lambda p: not p.refresh.opaque,
+        'the refresh token is opaque ([refresh] token_format = "opaque"): it has no claims or '
+        "signature to read, alter or forge",
+    ),
+    "kind_marker": (
+        lambda p: p.claims.marked,
+        'access and refresh tokens are told apart by their signing keys ([claims] kind_by = "key"):'
+        " they carry no kind marker to read or change; TYPE-01 and TYPE-02 judge the separation",
+    ),
+    "kind_value": (
+        lambda p: p.claims.kind_by in ("claim", "header"),
+        "kinds are not told apart by a type value ([claims] kind_by): no spelling to vary",
+    ),
     "advance": (
         lambda p: p.time.mode != "forge",
         "time mode forge cannot move the target's clock ([time] mode)",

@@ -289,13 +289,20 @@ async def tamper_exp(ctx: CaseContext) -> None:
     sends="the refresh token with its type claim set to the access value, signature kept",
     requirement="Any change to the payload invalidates the signature.",
     spec="RFC 7515 §5.2; seed design (type claim)",
+    needs=("jwt_refresh", "kind_marker"),
 )
 async def tamper_type(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        header, _, signature = split_token(session.refresh)
-        claims = session.claims(session.refresh)
-        claims[ctx.claim.type] = ctx.claim.access_type
-        return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+        header_part, payload_part, signature = split_token(ctx.refresh_jwt(session))
+        header, claims = decode_unverified(session.refresh)
+        changes, header_changes = ctx.kind_marker("access")
+        if header_changes:
+            header.update(header_changes)
+            header_part = b64url(json.dumps(header).encode())
+        claims.update(changes)
+        if changes:
+            payload_part = b64url(json.dumps(claims).encode())
+        return f"{header_part}.{payload_part}.{signature}"
 
     await refused(ctx, forge, "relabelled refresh token", control=False)
 

@@ -75,13 +75,13 @@ async def refreshed_revoked(ctx: CaseContext) -> None:
     sends="logout, then the revoked refresh token re-signed with a new exp (same identity)",
     requirement="Revocation is of the token's identity (jti/session), not of its exact bytes.",
     spec="RFC 7009 §2.1; RFC 7519 §4.1.7",
-    needs=("logout", "forge"),
+    needs=("logout", "jwt_refresh", "forge_refresh"),
 )
 async def revoked_identity(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.logged_out(session)
-    exp = session.claims(session.refresh).get("exp")
-    token = ctx.forger.resign(
+    exp = ctx.refresh_claims(session).get("exp")
+    token = ctx.refresh_forger.resign(
         session.refresh, changes={"exp": exp - 1} if isinstance(exp, int) else {}
     )
     ctx.expect_refresh_rejected(

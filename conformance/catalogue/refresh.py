@@ -160,14 +160,18 @@ async def garbage(ctx: CaseContext) -> None:
     sends="the refresh token with its signature altered, and signed with another key",
     requirement="The refresh endpoint verifies the signature.",
     spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    needs=("jwt_refresh",),
 )
 async def bad_signature(ctx: CaseContext) -> None:
     session = await ctx.login()
-    header, payload, signature = split_token(session.refresh)
+    header, payload, signature = split_token(ctx.refresh_jwt(session))
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     for token, what in (
         (f"{header}.{payload}.{flipped}", "refresh token with an altered signature"),
-        (ctx.forger.with_wrong_key(session.refresh), "refresh token signed with another key"),
+        (
+            ctx.refresh_forger.with_wrong_key(session.refresh),
+            "refresh token signed with another key",
+        ),
     ):
         ctx.expect_refresh_rejected(await ctx.refresh_response(token), what)
 
@@ -178,10 +182,11 @@ async def bad_signature(ctx: CaseContext) -> None:
     sends="the refresh token's claims with alg none and an empty signature",
     requirement="Unsecured JWTs are never accepted as refresh tokens.",
     spec="RFC 8725 §2.1, §3.1",
+    needs=("jwt_refresh",),
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = unsigned({"alg": "none", "typ": "JWT"}, session.claims(session.refresh))
+    token = unsigned({"alg": "none", "typ": "JWT"}, ctx.refresh_claims(session))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
 
 
@@ -191,12 +196,12 @@ async def refresh_alg_none(ctx: CaseContext) -> None:
     sends="the refresh token re-signed with exp a day ago",
     requirement="The refresh endpoint checks exp.",
     spec="RFC 7519 §4.1.4; RFC 6749 §6",
-    needs=("forge",),
+    needs=("jwt_refresh", "forge_refresh"),
 )
 async def forged_expired(ctx: CaseContext) -> None:
     session = await ctx.login()
     now = int(await ctx.now())
-    token = ctx.forger.resign(session.refresh, changes={"exp": now - 86_400})
+    token = ctx.refresh_forger.resign(session.refresh, changes={"exp": now - 86_400})
     ctx.expect_refresh_rejected(
         await ctx.refresh_response(token), "refresh token expired a day ago"
     )
@@ -226,11 +231,13 @@ async def expired_by_time(ctx: CaseContext) -> None:
     sends="the refresh token re-signed with an unknown subject",
     requirement="The refresh endpoint checks that the user still exists.",
     spec="seed design (verify the token's data)",
-    needs=("forge",),
+    needs=("jwt_refresh", "forge_refresh"),
 )
 async def unknown_user(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = ctx.forger.resign(session.refresh, changes={ctx.claim.subject: "no-such-user-7f3a9c"})
+    token = ctx.refresh_forger.resign(
+        session.refresh, changes={ctx.claim.subject: "no-such-user-7f3a9c"}
+    )
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "refresh token for no user")
     await ctx.forged_refresh_control()
 
@@ -241,11 +248,11 @@ async def unknown_user(ctx: CaseContext) -> None:
     sends="the refresh token re-signed with nbf an hour ahead",
     requirement="The refresh endpoint checks nbf.",
     spec="RFC 7519 §4.1.5",
-    needs=("forge",),
+    needs=("jwt_refresh", "forge_refresh"),
 )
 async def refresh_nbf(ctx: CaseContext) -> None:
     session = await ctx.login()
     now = int(await ctx.now())
-    token = ctx.forger.resign(session.refresh, changes={"nbf": now + 3600})
+    token = ctx.refresh_forger.resign(session.refresh, changes={"nbf": now + 3600})
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "refresh token with future nbf")
     await ctx.forged_refresh_control()
