@@ -419,8 +419,8 @@ class CaseContext:
                     'kind_by = "key" but the profile gives no [signing.refresh] key, so a token '
                     "cannot be signed with the other kind's key"
                 )
-            _, payload = decode_unverified(token)
-            return forgers[as_kind].sign_bytes(json.dumps(payload).encode())
+            header, payload = decode_unverified(token)
+            return forgers[as_kind].sign_with_header(header, json.dumps(payload).encode())
         changes, header_changes = self.kind_marker(as_kind)
         return forgers[kind].resign(token, changes=changes, header_changes=header_changes)
 

@@ -1,7 +1,11 @@
 """The token forger: re-signs real tokens with changed claims, and builds broken ones on purpose.
 
 Forging starts from a token the target issued (a template), so claims the profile does not know
-about (`jti`, `sid`, `iss`, ...) are carried over; only the claims a case changes differ.
+about (`jti`, `sid`, `iss`, ...) are carried over; only the claims a case changes differ. The same
+holds for the JOSE header: an attack on `alg`, `jwk` or `kid` keeps every other header parameter
+the target wrote (`typ: at+jwt`, the real `kid`, ...), because a target that checks those first
+would otherwise refuse the attack for a reason that has nothing to do with it, and the suite would
+PASS a server that trusts the header (RFC 9068 §4 checks `typ` before the signature).
 """
 
 from __future__ import annotations
@@ -16,9 +20,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from conformance.outcomes import HarnessError, Skipped
-from conformance.profile import Signing
+from conformance.profile import HMAC_ALGORITHMS, Signing
 
-__all__ = ["DROP", "OPAQUE_REFRESH", "Forger", "b64url", "decode_unverified", "split_token"]
+__all__ = [
+    "DROP",
+    "OPAQUE_REFRESH",
+    "Forger",
+    "b64url",
+    "decode_unverified",
+    "encode_segment",
+    "reheaded",
+    "split_token",
+    "unsigned",
+]
 
 
 class _Drop:
@@ -60,6 +74,20 @@ def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise HarnessError("the target issued a token whose header or claims are not JSON objects")
     return header, claims
+
+
+def reheaded(template: str, **changes: Any) -> dict[str, Any]:
+    """The template's JOSE header with `changes` applied (DROP removes), in the issued order:
+    the forged header differs from the issued one in the attacked parameters alone."""
+    header, _ = decode_unverified(template)
+    _apply(header, changes)
+    return header
+
+
+def encode_segment(value: dict[str, Any] | bytes) -> str:
+    """One base64url segment: JSON objects are written compactly, bytes are taken as they are."""
+    raw = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
+    return b64url(raw)
 
 
 def _apply(fields: dict[str, Any], changes: dict[str, Any] | None) -> None:
@@ -113,6 +141,12 @@ class Forger:
             return False
         return True
 
+    @property
+    def public_pem(self) -> str:
+        """The target's public key as PEM text (what an algorithm-confusion attacker uses as
+        an HMAC secret), or '' when the profile gives none."""
+        return self.signing.public_key
+
     def resign(
         self,
         template: str,
@@ -126,10 +160,23 @@ class Forger:
         header, claims = decode_unverified(template)
         _apply(claims, changes)
         _apply(header, header_changes)
-        header.pop("alg", None)
-        # PyJWT adds `typ: JWT` to a header without one; None keeps a dropped typ dropped.
-        header.setdefault("typ", None)
-        return self.sign_bytes(json.dumps(claims).encode(), headers=header)
+        return self.sign_with_header(header, json.dumps(claims).encode())
+
+    def sign_with_header(
+        self,
+        header: dict[str, Any],
+        payload: bytes,
+        *,
+        algorithm: str | None = None,
+        key: Any = None,
+    ) -> str:
+        """Sign `payload` under exactly `header` (its `alg` set to the algorithm used, in place,
+        nothing added: PyJWT would add `typ: JWT` to a header that had none)."""
+        name = algorithm or self.signing.algorithm
+        written = {**header, "alg": name} if "alg" in header else {"alg": name, **header}
+        return self.sign_segments(
+            json.dumps(written, separators=(",", ":")).encode(), payload, algorithm=name, key=key
+        )
 
     def sign_bytes(
         self,
@@ -169,23 +216,26 @@ class Forger:
         return f"{signing_input}.{b64url(signature)}"
 
     def with_wrong_key(self, template: str) -> str:
-        """The template's claims signed with a key the target cannot know."""
+        """The template, header and claims unchanged, signed with a key the target cannot know
+        (the issued `alg`, or the profile's when the token does not say)."""
         if self.opaque:
             raise Skipped(OPAQUE_REFRESH)
-        _, claims = decode_unverified(template)
+        header, claims = decode_unverified(template)
         payload = json.dumps(claims).encode()
-        algorithm = self.signing.algorithm
-        if self.signing.symmetric:
-            return self.sign_bytes(payload, key="not-the-target-key-" + "x" * 48)
-        if algorithm.startswith(("RS", "PS")):
-            return self.sign_bytes(payload, key=self.attacker_private_pem())
-        curves = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
-        other: Any = (
-            ec.generate_private_key(curves[algorithm])
-            if algorithm in curves
-            else ed25519.Ed25519PrivateKey.generate()
-        )
-        return self.sign_bytes(payload, key=other)
+        issued = header.get("alg")
+        algorithm = issued if isinstance(issued, str) else self.signing.algorithm
+        if algorithm in HMAC_ALGORITHMS:
+            other: Any = "not-the-target-key-" + "x" * 48
+        elif algorithm.startswith(("RS", "PS")):
+            other = self.attacker_private_pem()
+        else:
+            curves = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
+            other = (
+                ec.generate_private_key(curves[algorithm])
+                if algorithm in curves
+                else ed25519.Ed25519PrivateKey.generate()
+            )
+        return self.sign_with_header(header, payload, algorithm=algorithm, key=other)
 
     def attacker_key(self) -> rsa.RSAPrivateKey:
         if self._attacker_key is None:
@@ -206,5 +256,4 @@ class Forger:
 
 def unsigned(header: dict[str, Any], claims: dict[str, Any] | bytes) -> str:
     """A token with an empty signature, for the `alg: none` family."""
-    payload = claims if isinstance(claims, bytes) else json.dumps(claims).encode()
-    return f"{b64url(json.dumps(header).encode())}.{b64url(payload)}."
+    return f"{encode_segment(header)}.{encode_segment(claims)}."

@@ -28,8 +28,7 @@ def _raw_claims(ctx: CaseContext, session: Session, claim: str, literal: str) ->
     header, claims = decode_unverified(session.access)
     claims[claim] = "__PLACEHOLDER__"
     payload = json.dumps(claims).replace('"__PLACEHOLDER__"', literal)
-    header.pop("alg", None)
-    return ctx.forger.sign_bytes(payload.encode(), headers=header)
+    return ctx.forger.sign_with_header(header, payload.encode())
 
 
 @case(

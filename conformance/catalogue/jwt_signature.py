@@ -1,7 +1,10 @@
 """JWT-SIG/ALG/TAMPER/FORMAT: the signature is checked, with the one algorithm the key is for.
 
 Each forging case first shows that a correctly re-signed copy is accepted (the control), so a
-refusal of the attack means the target checked, not that the profile's key was wrong.
+refusal of the attack means the target checked, not that the profile's key was wrong. Every forged
+token starts from the issued header and changes only the parameter it attacks (`alg`, `jwk`,
+`kid`): `typ`, the real `kid` and anything else the target wrote stay, so the attack and its
+control differ in the attacked field alone.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from collections.abc import Callable
 
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
-from conformance.forge import b64url, decode_unverified, split_token, unsigned
+from conformance.forge import (
+    b64url,
+    decode_unverified,
+    encode_segment,
+    reheaded,
+    split_token,
+    unsigned,
+)
 
 FAMILY = Family("jwt-signature", "JWT signature and algorithm")
 case = FAMILY.case
@@ -103,14 +113,14 @@ async def spliced(ctx: CaseContext) -> None:
 @case(
     "JWT-ALG-01",
     "An unsigned token (alg: none) is refused",
-    sends='the access token\'s claims with header {"alg": "none"} and an empty signature',
+    sends='the access token\'s claims under its own header with "alg": "none", and an empty '
+    "signature",
     requirement="Unsecured JWTs are never accepted where a signed one is expected.",
     spec="RFC 8725 §2.1, §3.1; RFC 7519 §6",
 )
 async def alg_none(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        claims = session.claims()
-        return unsigned({"alg": "none", "typ": "JWT"}, claims)
+        return unsigned(reheaded(session.access, alg="none"), session.claims())
 
     await refused(ctx, forge, "alg: none token", control=False)
 
@@ -125,9 +135,11 @@ async def alg_none(ctx: CaseContext) -> None:
 async def alg_none_spellings(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
         claims = session.claims()
-        tokens = [unsigned({"alg": alg, "typ": "JWT"}, claims) for alg in ("None", "NONE", "nOnE")]
+        tokens = [
+            unsigned(reheaded(session.access, alg=alg), claims) for alg in ("None", "NONE", "nOnE")
+        ]
         signature = split_token(session.access)[2]
-        tokens.append(unsigned({"alg": "none", "typ": "JWT"}, claims) + signature)
+        tokens.append(unsigned(reheaded(session.access, alg="none"), claims) + signature)
         return tokens
 
     await refused(ctx, forge, "alg: none variant", control=False)
@@ -146,20 +158,22 @@ async def confusion(ctx: CaseContext) -> None:
     signing = ctx.profile.signing
 
     def forge(session: Session) -> str:
-        claims = session.claims()
-        payload = json.dumps(claims).encode()
+        header = reheaded(session.access)
+        payload = json.dumps(session.claims()).encode()
         if signing.symmetric:
-            return ctx.forger.sign_bytes(
-                payload, algorithm="RS256", key=ctx.forger.attacker_private_pem()
+            return ctx.forger.sign_with_header(
+                header, payload, algorithm="RS256", key=ctx.forger.attacker_private_pem()
             )
-        if not signing.public_key:
-            ctx.require(False, "the profile gives no public_key_file for the confusion attack")
-        header = json.dumps({"alg": "HS256", "typ": "JWT"}).encode()
-        signing_input = f"{b64url(header)}.{b64url(payload)}"
-        mac = hmac.new(signing.public_key.encode(), signing_input.encode(), hashlib.sha256)
-        return f"{signing_input}.{b64url(mac.digest())}"
+        public_key = ctx.forger.public_pem
+        if not public_key:
+            ctx.require(
+                False, "the profile gives no public key ([signing] public_key_file or jwks_url)"
+            )
+        return _hmac_signed({**header, "alg": "HS256"}, payload, public_key.encode())
 
-    await refused(ctx, forge, "token using another algorithm family", control=True)
+    await refused(
+        ctx, forge, "token using another algorithm family", control=ctx.forger.signing.can_forge
+    )
 
 
 @case(
@@ -172,15 +186,15 @@ async def confusion(ctx: CaseContext) -> None:
 )
 async def jwk_injection(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        claims = session.claims()
-        return ctx.forger.sign_bytes(
-            json.dumps(claims).encode(),
+        header = reheaded(session.access, jwk=ctx.forger.attacker_public_jwk())
+        return ctx.forger.sign_with_header(
+            header,
+            json.dumps(session.claims()).encode(),
             algorithm="RS256",
             key=ctx.forger.attacker_private_pem(),
-            headers={"jwk": ctx.forger.attacker_public_jwk()},
         )
 
-    await refused(ctx, forge, "token carrying its own jwk", control=True)
+    await refused(ctx, forge, "token carrying its own jwk", control=ctx.forger.signing.can_forge)
 
 
 @case(
@@ -192,23 +206,19 @@ async def jwk_injection(ctx: CaseContext) -> None:
 )
 async def kid_traversal(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
-        claims = session.claims()
-        payload = json.dumps(claims).encode()
-        tokens = []
-        for kid in ("../../../../../../dev/null", "' OR '1'='1"):
-            header = json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode()
-            signing_input = f"{b64url(header)}.{b64url(payload)}"
-            mac = hmac.new(b"", signing_input.encode(), hashlib.sha256).digest()
-            tokens.append(f"{signing_input}.{b64url(mac)}")
-        return tokens
+        payload = json.dumps(session.claims()).encode()
+        return [
+            _hmac_signed(reheaded(session.access, alg="HS256", kid=kid), payload, b"")
+            for kid in ("../../../../../../dev/null", "' OR '1'='1")
+        ]
 
-    await refused(ctx, forge, "token with a hostile kid", control=True)
+    await refused(ctx, forge, "token with a hostile kid", control=ctx.forger.signing.can_forge)
 
 
 @case(
     "JWT-ALG-06",
     "An unknown algorithm is refused without a crash",
-    sends='the access token re-headed with alg "HS999", then with alg 42 (not a string)',
+    sends='the access token with its header\'s alg changed to "HS999", then to 42 (not a string)',
     requirement="An unsupported or malformed alg is a rejection, not a server error.",
     spec="RFC 7515 §4.1.1; RFC 8725 §3.1",
 )
@@ -216,7 +226,7 @@ async def unknown_alg(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
         _, payload, signature = split_token(session.access)
         return [
-            f"{b64url(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())}.{payload}.{signature}"
+            f"{encode_segment(reheaded(session.access, alg=alg))}.{payload}.{signature}"
             for alg in ("HS999", 42)
         ]
 
@@ -242,8 +252,9 @@ async def sibling_alg(ctx: CaseContext) -> None:
     ctx.require(sibling is not None, f"no sibling algorithm for {ctx.profile.signing.algorithm}")
 
     def forge(session: Session) -> str:
-        claims = session.claims()
-        return ctx.forger.sign_bytes(json.dumps(claims).encode(), algorithm=sibling)
+        return ctx.forger.sign_with_header(
+            reheaded(session.access), json.dumps(session.claims()).encode(), algorithm=sibling
+        )
 
     await refused(ctx, forge, f"token signed as {sibling}", control=True)
 
@@ -298,10 +309,10 @@ async def tamper_type(ctx: CaseContext) -> None:
         changes, header_changes = ctx.kind_marker("access")
         if header_changes:
             header.update(header_changes)
-            header_part = b64url(json.dumps(header).encode())
+            header_part = encode_segment(header)
         claims.update(changes)
         if changes:
-            payload_part = b64url(json.dumps(claims).encode())
+            payload_part = encode_segment(claims)
         return f"{header_part}.{payload_part}.{signature}"
 
     await refused(ctx, forge, "relabelled refresh token", control=False)
@@ -322,6 +333,14 @@ async def tamper_header(ctx: CaseContext) -> None:
         return f"{b64url(json.dumps(header).encode())}.{payload}.{signature}"
 
     await refused(ctx, forge, "token with a tampered header", control=False)
+
+
+def _hmac_signed(header: dict[str, object], payload: bytes, key: bytes) -> str:
+    """An HS256 JWS under exactly `header`, keyed with bytes an attacker knows (a public key,
+    the empty file a hostile kid points at)."""
+    signing_input = f"{encode_segment(header)}.{b64url(payload)}"
+    mac = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(mac)}"
 
 
 def _tampered(ctx: CaseContext, session: Session, changes: dict[str, object]) -> str:
@@ -388,7 +407,7 @@ async def bad_base64(ctx: CaseContext) -> None:
 )
 async def non_object_payload(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
-        header = json.dumps({"alg": ctx.profile.signing.algorithm, "typ": "JWT"}).encode()
+        header = json.dumps(reheaded(session.access, alg=ctx.profile.signing.algorithm)).encode()
         payloads = [b'["sub", "exp"]', b'"claims"', b"not json", b"\xff\xfe{}"]
         return [ctx.forger.sign_segments(header, payload) for payload in payloads]
 

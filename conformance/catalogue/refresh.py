@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
-from conformance.forge import split_token, unsigned
+from conformance.forge import reheaded, split_token, unsigned
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe
 
@@ -179,14 +179,14 @@ async def bad_signature(ctx: CaseContext) -> None:
 @case(
     "REFRESH-REJECT-04",
     "An unsigned refresh token (alg: none) is refused",
-    sends="the refresh token's claims with alg none and an empty signature",
+    sends="the refresh token's claims under its own header with alg none, and an empty signature",
     requirement="Unsecured JWTs are never accepted as refresh tokens.",
     spec="RFC 8725 §2.1, §3.1",
     needs=("jwt_refresh",),
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = unsigned({"alg": "none", "typ": "JWT"}, ctx.refresh_claims(session))
+    token = unsigned(reheaded(ctx.refresh_jwt(session), alg="none"), ctx.refresh_claims(session))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
 
 

@@ -1,0 +1,65 @@
+"""The `dualtoken` front door hands each subcommand's arguments to that part's own entry point."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from dualtoken.cli import SUBCOMMANDS, main
+
+
+def test_without_a_subcommand_it_prints_the_list_and_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([]) == 2
+    listed = capsys.readouterr().out
+    for sub in SUBCOMMANDS:
+        assert f"  {sub.name} " in listed
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"  {sub.name} " in listed for sub in SUBCOMMANDS)
+
+
+def test_an_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformanse"]) == 2
+    assert "unknown subcommand 'conformanse'" in capsys.readouterr().err
+
+
+def test_conformance_options_reach_the_conformance_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conformance", "--dry-run", "--select", "LOGIN-OK-01"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("LOGIN-OK-01 ")
+    assert "1 cases selected" in out
+
+
+def test_a_bad_profile_is_a_clear_verdict_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["conformance", "--profile", "/nonexistent/theirs.toml"]) == 2
+    assert "profile error: cannot read /nonexistent/theirs.toml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["conformance", "load", "server"])
+def test_each_subcommand_has_the_help_of_its_entry_point(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([name, "--help"])
+    assert exit_.value.code == 0
+    module = {"conformance": "conformance", "load": "load", "server": "reference_server"}[name]
+    assert f"python -m {module}" in capsys.readouterr().out
+
+
+def test_client_delegates_to_python_m_e2e_or_says_it_is_not_there(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if importlib.util.find_spec("e2e.__main__") is not None:
+        assert main(["client", "--help"]) == 0
+        assert "usage:" in capsys.readouterr().out
+    else:
+        assert main(["client"]) == 2
+        assert "pytest e2e" in capsys.readouterr().err

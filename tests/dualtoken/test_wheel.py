@@ -1,0 +1,105 @@
+"""From the wheel alone: build it, install it into a fresh venv outside the checkout, run it.
+
+This is what a team does with `pip install dualtoken`: nothing from this checkout is on the path,
+so a profile, word list or report asset missing from the package data fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("conformance", "reference_server", "load", "e2e", "dualtoken")
+# Long enough for a cold pip cache on a busy 2-core machine; a warm run takes ~20 s in all.
+INSTALL_TIMEOUT = 300
+
+pytestmark = pytest.mark.slow
+
+
+def _copy_sources(into: Path) -> Path:
+    """Only what the wheel is built from, so building leaves no build/ or egg-info in the tree."""
+    source = into / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "dist")
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, source / package, ignore=ignore)
+    return source
+
+
+def _run(command: list[str], cwd: Path, timeout: float = INSTALL_TIMEOUT) -> str:
+    # A clean environment: no PYTHONPATH pointing back at the checkout.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{command}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with only the built wheel (and its pinned dependencies) installed."""
+    work = tmp_path_factory.mktemp("wheel")
+    source = _copy_sources(work)
+    wheels = work / "wheels"
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), "."], source)
+    (wheel,) = wheels.glob("dualtoken-*.whl")
+    env_dir = work / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    constraints = ["-c", str(ROOT / "constraints.txt")]
+    _run([str(python), "-m", "pip", "install", "-q", *constraints, str(wheel)], work)
+    return env_dir / "bin"
+
+
+def test_the_wheel_ships_the_packaged_profiles_and_the_command(installed: Path) -> None:
+    listing = _run(
+        [
+            str(installed / "python"),
+            "-c",
+            "from importlib import resources; import conformance; "
+            "print(conformance.__file__); "
+            "print('\\n'.join(sorted(p.name for p in "
+            "(resources.files('conformance') / 'profiles').iterdir())))",
+        ],
+        installed,
+    )
+    module_file, *profiles = listing.split()
+    assert not module_file.startswith(str(ROOT)), "conformance imported from the checkout"
+    checked_in = sorted(p.name for p in (ROOT / "conformance" / "profiles").iterdir())
+    assert profiles == checked_in
+    usage = _run([str(installed / "dualtoken"), "--help"], installed)
+    for subcommand in ("conformance", "client", "load", "server"):
+        assert f"  {subcommand} " in usage
+
+
+def test_dualtoken_conformance_runs_from_the_wheel_and_writes_its_reports(
+    installed: Path, tmp_path: Path
+) -> None:
+    output = _run(
+        [str(installed / "dualtoken"), "conformance", "--report-dir", "reports"],
+        tmp_path,
+        timeout=120,
+    )
+    assert " 0 failed" in output and " 0 errors" in output, output[-2000:]
+    reports = tmp_path / "reports"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "conformance.html",
+        "conformance.json",
+        "conformance.xml",
+    ]
+    summary = json.loads((reports / "conformance.json").read_text())
+    assert summary["summary"]["failed"] == 0
+    # The packaged profile was used, not the checkout's.
+    assert summary["summary"]["profile"].startswith(str(installed.parent))
+    assert summary["summary"]["passed"] > 100
