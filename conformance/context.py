@@ -180,6 +180,25 @@ class CaseContext:
             )
         return Session(access=access, refresh=refresh, response=response)
 
+    async def second_login(self, first: Session, covered_by: str) -> Session:
+        """Another login whose tokens differ from `first`'s, for cases about two sessions.
+        Targets without a jti mint identical tokens within one second; on real time the
+        suite waits for the next second once (LOGIN-OK-03 reports the identical tokens)."""
+        second = await self.login()
+        if self._same_tokens(first, second) and self.clock.mode != "freeze":
+            await asyncio.sleep(1.05)
+            second = await self.login()
+        if self._same_tokens(first, second):
+            raise Skipped(
+                "premise not met: two logins gave identical tokens, so they are one session to "
+                f"the target; covered by {covered_by}"
+            )
+        return second
+
+    @staticmethod
+    def _same_tokens(first: Session, second: Session) -> bool:
+        return first.access == second.access or first.refresh == second.refresh
+
     async def refresh_response(self, token: str | None) -> httpx.Response:
         """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
         spec = self.profile.refresh
@@ -292,6 +311,20 @@ class CaseContext:
         """A protected resource refused a token."""
         rejection = self.profile.rejection
         self.note(verify_rejected(response, rejection.statuses, rejection.tolerated, what))
+
+    def expect_missing_rejected(self, response: httpx.Response, what: str) -> None:
+        """A protected resource refused a request that carried no token at all."""
+        rejection = self.profile.rejection
+        self.note(verify_rejected(response, rejection.missing, rejection.tolerated, what))
+
+    def expect_user_gone_rejected(
+        self, response: httpx.Response, what: str, *, refresh: bool = False
+    ) -> None:
+        """A valid token for a user that does not exist was refused ([rejection] user_gone
+        adds the statuses of a user lookup, e.g. 404, to the endpoint's own)."""
+        rejection = self.profile.rejection
+        statuses = (rejection.refresh if refresh else rejection.statuses) + rejection.user_gone
+        self.note(verify_rejected(response, statuses, rejection.tolerated, what))
 
     def expect_refresh_rejected(self, response: httpx.Response, what: str) -> None:
         rejection = self.profile.rejection

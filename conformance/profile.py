@@ -75,10 +75,16 @@ class TargetSpec:
     app_options: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 5.0
     health_path: str = ""
+    # The suite starts the target itself: a shell command ({port} = a free port), the folder
+    # it runs in (relative to the profile), extra environment, and how long it may take to answer.
+    command: str = ""
+    cwd: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+    ready_timeout: float = 20.0
 
     @property
     def in_process(self) -> bool:
-        return bool(self.app) and not self.base_url
+        return bool(self.app) and not self.base_url and not self.command
 
 
 @dataclass(frozen=True)
@@ -188,12 +194,33 @@ class TimeSpec:
 
 @dataclass(frozen=True)
 class RejectionSpec:
-    """Statuses that count as a correct rejection; `tolerated` ones are NON-STRICT."""
+    """The statuses the target refuses with, per situation: a correct refusal with one of them
+    passes; a refusal with another 4xx is NON-STRICT (the requirement holds, the habit differs),
+    `tolerated` ones included (listing them only says the team knows)."""
 
+    # A bad token at a protected path.
     statuses: tuple[int, ...] = (401,)
     tolerated: tuple[int, ...] = ()
+    # The refresh endpoint refusing a refresh token; the login endpoint refusing credentials.
     refresh: tuple[int, ...] = (401,)
     login: tuple[int, ...] = (401,)
+    # No token at all at a protected path (defaults to `statuses`).
+    missing: tuple[int, ...] = (401,)
+    # A valid token whose user no longer exists, in addition to the endpoint's own statuses
+    # (some servers answer 404 from the user lookup).
+    user_gone: tuple[int, ...] = ()
+
+
+# Capabilities a profile can declare absent with an explicit `false`: the cases that need one
+# are then DECLARED (a finding the team told us about), not skipped as "does not apply".
+DECLARABLE_CAPABILITIES = (
+    "logout",
+    "logout_revokes_access",
+    "rotation",
+    "reuse_detection",
+    "rate_limit",
+    "persistence",
+)
 
 
 @dataclass(frozen=True)
@@ -204,6 +231,8 @@ class Capabilities:
     rate_limit: bool = False
     persistence: bool = False
     workers: int = 1
+    # The capabilities written as `false` (not merely left out).
+    declared_absent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -271,7 +300,7 @@ class Profile:
 
     @property
     def can_restart(self) -> bool:
-        if self.restart is not None and self.restart.command:
+        if self.target.command or (self.restart is not None and self.restart.command):
             return True
         return self.target.in_process and self.target.app_factory
 
@@ -384,6 +413,28 @@ class _Table:
             raise self._fail(unknown[0], f"unknown key (known keys: {known})")
 
 
+def _folder(table: _Table, key: str, base: Path) -> str:
+    """A folder given relative to the profile file, made absolute; it must exist."""
+    name = table.text(key, "")
+    if not name:
+        return ""
+    folder = Path(name) if Path(name).is_absolute() else base / name
+    if not folder.is_dir():
+        raise ProfileError(f"profile error: [{table.name}] {key}: no such folder: {folder}")
+    return str(folder.resolve())
+
+
+def _environment(table: _Table, key: str) -> dict[str, str]:
+    values = table.mapping(key)
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise ProfileError(
+                f"profile error: [{table.name}] {key}: {name}: expected a string, got "
+                f"{_show(value)}"
+            )
+    return values
+
+
 def _show(value: object) -> str:
     kind = {
         bool: "a boolean",
@@ -443,10 +494,27 @@ def parse_profile(
         app_options=target_table.mapping("app_options"),
         timeout=target_table.number("timeout", 5.0, minimum=0.1),
         health_path=target_table.path("health_path", ""),
+        command=target_table.text("command", ""),
+        cwd=_folder(target_table, "cwd", base),
+        env=_environment(target_table, "env"),
+        ready_timeout=target_table.number("ready_timeout", 20.0, minimum=0.1),
     )
     target_table.done()
-    if not target.base_url and not target.app:
-        raise ProfileError("profile error: [target]: give base_url or app (module:attr)")
+    if target.command and target.app:
+        raise ProfileError(
+            "profile error: [target] command: give command (the suite starts the server) or "
+            "app (an in-process ASGI app), not both"
+        )
+    if (target.cwd or target.env) and not target.command:
+        key = "cwd" if target.cwd else "env"
+        raise ProfileError(f"profile error: [target] {key}: only used with [target] command")
+    if target.command and target.base_url and "{port}" not in target.base_url:
+        raise ProfileError(
+            "profile error: [target] base_url: with a command, write the port as {port} "
+            f"(the suite picks a free one), e.g. http://127.0.0.1:{{port}}, got {target.base_url!r}"
+        )
+    if not target.base_url and not target.app and not target.command:
+        raise ProfileError("profile error: [target]: give base_url, app (module:attr) or command")
     if target.base_url and not target.base_url.startswith(("http://", "https://")):
         raise ProfileError(
             f"profile error: [target] base_url: expected an http:// or https:// URL, "
@@ -546,6 +614,8 @@ def parse_profile(
         tolerated=rejection_table.statuses("tolerated", ()),
         refresh=rejection_table.statuses("refresh", statuses),
         login=rejection_table.statuses("login", statuses),
+        missing=rejection_table.statuses("missing", statuses),
+        user_gone=rejection_table.statuses("user_gone", ()),
     )
     rejection_table.done()
     if not rejection.statuses:
@@ -559,8 +629,17 @@ def parse_profile(
         rate_limit=caps_table.flag("rate_limit", False),
         persistence=caps_table.flag("persistence", False),
         workers=caps_table.integer("workers", 1, minimum=1),
+        declared_absent=frozenset(
+            name for name in DECLARABLE_CAPABILITIES if caps_table.data.get(name) is False
+        ),
     )
+    has_logout = caps_table.flag("logout", True)
     caps_table.done()
+    if not has_logout and logout:
+        raise ProfileError(
+            "profile error: [capabilities] logout: false says the target has no logout, but the "
+            "profile declares [[logout]] requests"
+        )
     if capabilities.rotation and not refresh.returns_new_refresh:
         raise ProfileError(
             "profile error: [capabilities] rotation: needs [refresh] returns_new_refresh = true"
@@ -597,11 +676,12 @@ def parse_profile(
     if (
         capabilities.persistence
         and restart is None
+        and not target.command
         and not (target.in_process and target.app_factory)
     ):
         raise ProfileError(
             "profile error: [capabilities] persistence: needs a [restart] command "
-            "(or an in-process app factory, which is rebuilt)"
+            "(or a [target] command, or an in-process app factory, which is rebuilt)"
         )
 
     root.done()

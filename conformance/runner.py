@@ -6,14 +6,15 @@ import asyncio
 import contextlib
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from conformance.catalogue import CATALOGUE
-from conformance.catalogue.case import Case, skip_reason
+from conformance.catalogue.case import Case, declared_absent, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger
+from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
     CaseFailure,
     HarnessError,
@@ -79,7 +80,20 @@ class SuiteResult:
     stale_expected: list[str] = field(default_factory=list)
 
     def counts(self) -> Counter[Outcome]:
+        """Results per outcome; DECLARED has its own count (a finding the profile declared,
+        which does not fail the run), apart from SKIP ("does not apply")."""
         return Counter(result.outcome for result in self.results)
+
+    def declared(self) -> list[CaseResult]:
+        return [result for result in self.results if result.outcome is Outcome.DECLARED]
+
+    def by_cause(self) -> dict[str, list[CaseResult]]:
+        """Deviations that share a root cause, cause -> results (only causes with a result)."""
+        groups: dict[str, list[CaseResult]] = {}
+        for result in self.results:
+            if result.deviated and result.cause:
+                groups.setdefault(result.cause, []).append(result)
+        return groups
 
     @property
     def failed(self) -> bool:
@@ -102,6 +116,14 @@ def select_cases(prefixes: Sequence[str] = (), catalogue: Iterable[Case] = CATAL
 async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
     reason = skip_reason(context.profile, case.needs)
+    absent = declared_absent(context.profile, case.needs)
+    if absent is not None:
+        result.outcome = Outcome.DECLARED
+        result.detail = (
+            f"declared absent ([capabilities] {absent} = false): a deviation from "
+            f"{case.spec}, at level {case.level.value}"
+        )
+        return result
     if reason is not None:
         result.outcome, result.detail = Outcome.SKIP, reason
         return result
@@ -161,9 +183,46 @@ async def run_suite_async(
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
+    if not profile.target.command:
+        return await _run_cases(profile, selected, app, app_factory, strict, on_result, started)
+    process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
+    try:
+        await process.start()
+    except LaunchError as exc:
+        process.close()
+        raise TargetUnreachable(str(exc)) from None
+    try:
+        return await _run_cases(
+            profile.with_base_url(process.base_url),
+            selected,
+            app,
+            app_factory,
+            strict,
+            on_result,
+            started,
+            restarter=process.restart,
+        )
+    finally:
+        await process.stop()
+        process.close()
+
+
+async def _run_cases(
+    profile: Profile,
+    selected: list[Case],
+    app: ASGIApp | None,
+    app_factory: AppFactory | None,
+    strict: bool,
+    on_result: Callable[[CaseResult], None] | None,
+    started: float,
+    *,
+    restarter: Callable[[], Awaitable[None]] | None = None,
+) -> SuiteResult:
+    loop = asyncio.get_running_loop()
     forger = Forger(profile.signing)
     results: list[CaseResult] = []
-    async with Target(profile, app=app, app_factory=app_factory) as target:
+    target = Target(profile, app=app, app_factory=app_factory, restarter=restarter)
+    async with target:
         clock = make_time_control(profile, target)
         try:
             await target.request("GET", target.ready_path, [])

@@ -127,8 +127,11 @@ class Target:
         *,
         app: ASGIApp | None = None,
         app_factory: AppFactory | None = None,
+        restarter: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.profile = profile
+        # Restarts a target the suite started itself ([target] command).
+        self._restarter = restarter
         self.timeout = profile.target.timeout
         self._app = app
         self._app_factory = app_factory
@@ -260,6 +263,14 @@ class Target:
     async def restart(self) -> None:
         """Restart the target: run the profile's command, or rebuild an in-process app."""
         spec = self.profile.restart
+        if self._restarter is not None:
+            await self._close()
+            try:
+                await self._restarter()
+            except HarnessError as exc:
+                raise PreconditionFailed(f"restart: {exc}") from None
+            await self._open()
+            return
         if spec is not None and spec.command:
             await self._run_restart_command(spec.command, spec.ready_timeout)
             return

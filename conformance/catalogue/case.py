@@ -11,7 +11,7 @@ from conformance.context import CaseContext
 from conformance.outcomes import Level
 from conformance.profile import Profile
 
-__all__ = ["NEEDS", "Case", "CaseRun", "Family", "Level", "skip_reason"]
+__all__ = ["NEEDS", "Case", "CaseRun", "Family", "Level", "declared_absent", "skip_reason"]
 
 CaseRun = Callable[[CaseContext], Awaitable[None]]
 ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-[0-9]{2}$")
@@ -112,6 +112,53 @@ def skip_reason(profile: Profile, needs: tuple[str, ...]) -> str | None:
         present, reason = NEEDS[name]
         if not present(profile):
             return reason
+    return None
+
+
+# Needs that are absent because a declarable capability is: no reuse detection or grace window
+# without rotation, no revocation at logout without a logout.
+IMPLIED_BY: dict[str, str] = {
+    "reuse_detection": "rotation",
+    "grace": "rotation",
+    "new_refresh": "rotation",
+    "logout_revokes_access": "logout",
+}
+# Needs whose absence means the case is about another design (a cookie, a form login, several
+# workers, a type claim...): such a case stays SKIP even when a capability it needs is declared
+# absent. The other needs (time control, a key, hooks) only limit what the suite can probe, and
+# do not hide a deviation the team declared.
+OTHER_DESIGN = frozenset(
+    {
+        "audience",
+        "body_refresh",
+        "cookie",
+        "expires_in",
+        "issuer",
+        "json_login",
+        "jwt_refresh",
+        "kind_marker",
+        "kind_value",
+        "no_rotation",
+        "public_path",
+        "token_type",
+        "workers",
+    }
+)
+
+
+def declared_absent(profile: Profile, needs: tuple[str, ...]) -> str | None:
+    """The capability the profile explicitly declares absent (`false`) that keeps a case
+    needing `needs` from running, or None (then the case is a SKIP, if a need is unmet).
+    A case that is about another design too (OTHER_DESIGN) stays a SKIP."""
+    declared = profile.capabilities.declared_absent
+    unmet = [name for name in needs if not NEEDS[name][0](profile)]
+    if any(name in OTHER_DESIGN for name in unmet):
+        return None
+    for name in unmet:
+        if name in declared:
+            return name
+        if IMPLIED_BY.get(name) in declared:
+            return IMPLIED_BY[name]
     return None
 
 

@@ -144,7 +144,10 @@ async def exp_huge(ctx: CaseContext) -> None:
     needs=("forge",),
 )
 async def unknown_subject(ctx: CaseContext) -> None:
-    await forged_refused(ctx, {ctx.claim.subject: "no-such-user-7f3a9c"}, "token for no user")
+    session = await ctx.login()
+    await ctx.forged_access_control(session)
+    token = ctx.forger.resign(session.access, changes={ctx.claim.subject: "no-such-user-7f3a9c"})
+    ctx.expect_user_gone_rejected(await ctx.protected(token), "token for no user")
 
 
 @case(

@@ -114,7 +114,8 @@ async def revocation_lasts(ctx: CaseContext) -> None:
     needs=("logout",),
 )
 async def other_session(ctx: CaseContext) -> None:
-    first, second = await ctx.login(), await ctx.login()
+    first = await ctx.login()
+    second = await ctx.second_login(first, "LOGIN-OK-03")
     await ctx.logged_out(first)
     ctx.expect_accepted(await ctx.protected(second.access), "other session's access token")
     ctx.expect_accepted(await ctx.refresh_response(second.refresh), "other session's refresh")

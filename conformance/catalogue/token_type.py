@@ -106,7 +106,7 @@ async def relabelled_access(ctx: CaseContext) -> None:
     "TYPE-06",
     "Unknown or differently spelled type values are refused",
     sends="the access token re-signed with type 'id', the access value upper-cased, "
-    "and the access value inside a list",
+    "and the access value inside a list (kind_by = header: typ 'id', 'JWT' and a list)",
     requirement="Only the exact access type value is an access token.",
     spec="seed design; RFC 8725 §3.11",
     needs=("forge", "kind_value"),
@@ -115,11 +115,15 @@ async def odd_types(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.forged_access_control(session)
     access = ctx.claim.access_type
-    for value in ("id", access.upper() if access.upper() != access else access.lower(), [access]):
-        if ctx.claim.kind_by == "header":
+    if ctx.claim.kind_by == "header":
+        # A typ header is a media type, compared case-insensitively (RFC 7515 §4.1.9), and
+        # RFC 9068 §4 also allows "application/at+jwt": neither is an odd value there.
+        for value in ("id", "JWT", [access]):
             token = ctx.forger.resign(session.access, header_changes={"typ": value})
-        else:
-            token = ctx.forger.resign(session.access, changes={ctx.claim.type: value})
+            ctx.expect_rejected(await ctx.protected(token), f"token with header typ {value!r}")
+        return
+    for value in ("id", access.upper() if access.upper() != access else access.lower(), [access]):
+        token = ctx.forger.resign(session.access, changes={ctx.claim.type: value})
         ctx.expect_rejected(await ctx.protected(token), f"token with type {value!r}")
 
 

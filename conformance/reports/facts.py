@@ -17,6 +17,8 @@ def case_facts(result: CaseResult, *, curl_limit: int | None = None) -> list[tup
         ("spec", f"{case.spec} ({case.level.value})"),
         ("sends", case.sends),
     ]
+    if result.cause:
+        facts.append(("cause", result.cause))
     if result.expected:
         facts += [("expected", result.expected), ("actual", result.actual)]
     elif result.detail:
