@@ -52,6 +52,16 @@ def _port_free(port: int) -> bool:
         return probe.connect_ex((LOOPBACK, port)) != 0
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class TargetProcess:
     """The profile's `[target] command`, run as a child process group for the length of a run."""
 
@@ -140,7 +150,7 @@ class TargetProcess:
             os.killpg(process.pid, signal.SIGKILL)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5.0
-        while not _port_free(self.port) and loop.time() < deadline:
+        while (_group_alive(process.pid) or not _port_free(self.port)) and loop.time() < deadline:
             await asyncio.sleep(0.05)
 
     async def restart(self) -> None:

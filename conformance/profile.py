@@ -305,8 +305,10 @@ class Profile:
         return self.target.in_process and self.target.app_factory
 
     def with_base_url(self, base_url: str) -> Profile:
-        """The same profile pointed at a running server instead of an in-process app."""
-        return replace(self, target=replace(self.target, base_url=base_url.rstrip("/")))
+        """The same profile pointed at a running server instead of an in-process app (or of a
+        server the suite would start itself: a running one is used as it is)."""
+        target = replace(self.target, base_url=base_url.rstrip("/"), command="")
+        return replace(self, target=target)
 
 
 class _Table:

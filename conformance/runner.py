@@ -7,7 +7,7 @@ import contextlib
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conformance.catalogue import CATALOGUE
 from conformance.catalogue.case import Case, declared_absent, skip_reason
@@ -193,7 +193,9 @@ async def run_suite_async(
         raise TargetUnreachable(str(exc)) from None
     try:
         return await _run_cases(
-            profile.with_base_url(process.base_url),
+            # The started server's URL; the command stays, so the persistence cases know
+            # the suite can restart it.
+            replace(profile, target=replace(profile.target, base_url=process.base_url)),
             selected,
             app,
             app_factory,

@@ -120,7 +120,6 @@ def skip_reason(profile: Profile, needs: tuple[str, ...]) -> str | None:
 IMPLIED_BY: dict[str, str] = {
     "reuse_detection": "rotation",
     "grace": "rotation",
-    "new_refresh": "rotation",
     "logout_revokes_access": "logout",
 }
 # Needs whose absence means the case is about another design (a cookie, a form login, several
