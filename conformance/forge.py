@@ -31,7 +31,9 @@ __all__ = [
     "encode_segment",
     "reheaded",
     "split_token",
+    "unknown_subject",
     "unsigned",
+    "wrong_subject_types",
 ]
 
 
@@ -257,3 +259,24 @@ class Forger:
 def unsigned(header: dict[str, Any], claims: dict[str, Any] | bytes) -> str:
     """A token with an empty signature, for the `alg: none` family."""
     return f"{encode_segment(header)}.{encode_segment(claims)}."
+
+
+# A subject no user has. Django-style targets put a numeric user id in the subject claim: a
+# string there is a type error, not an unknown user, so the unknown one keeps the issued type.
+UNKNOWN_USERNAME = "no-such-user-7f3a9c"
+UNKNOWN_USER_ID = 987_654_321
+
+
+def unknown_subject(template: str, claim: str) -> str | int:
+    """A subject of the JSON type the target issued in `claim`, that names no user."""
+    issued = decode_unverified(template)[1].get(claim)
+    if isinstance(issued, int) and not isinstance(issued, bool):
+        return UNKNOWN_USER_ID
+    return UNKNOWN_USERNAME
+
+
+def wrong_subject_types(template: str, claim: str) -> tuple[Any, ...]:
+    """Subjects of JSON types other than the one the target issued in `claim`."""
+    issued = decode_unverified(template)[1].get(claim)
+    numeric = isinstance(issued, int) and not isinstance(issued, bool)
+    return ("not-a-user-id" if numeric else 42, None, ["user"], {"name": "user"})

@@ -52,6 +52,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "run the reference server (python -m reference_server)",
         "reference_server.__main__:main",
     ),
+    Subcommand(
+        "init-profile",
+        "probe a running server and write a starter target profile",
+        "dualtoken.init_profile:main",
+    ),
 )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
-from conformance.forge import DROP, decode_unverified
+from conformance.forge import DROP, decode_unverified, wrong_subject_types
+from conformance.forge import unknown_subject as subject_of_nobody
 from conformance.outcomes import CaseFailure
 
 FAMILY = Family("jwt-claims", "JWT claims and time")
@@ -138,7 +139,8 @@ async def exp_huge(ctx: CaseContext) -> None:
 @case(
     "JWT-CLAIM-08",
     "A token for a user that does not exist is refused",
-    sends="a correctly signed access token whose subject is an unknown username",
+    sends="a correctly signed access token whose subject is an unknown username (an unknown "
+    "number where the target issues numeric user ids)",
     requirement="After decoding, the target checks the subject still exists.",
     spec="seed design (verify the token's data, e.g. that the user exists)",
     needs=("forge",),
@@ -146,22 +148,26 @@ async def exp_huge(ctx: CaseContext) -> None:
 async def unknown_subject(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.forged_access_control(session)
-    token = ctx.forger.resign(session.access, changes={ctx.claim.subject: "no-such-user-7f3a9c"})
+    nobody = subject_of_nobody(session.access, ctx.claim.subject)
+    token = ctx.forger.resign(session.access, changes={ctx.claim.subject: nobody})
     ctx.expect_user_gone_rejected(await ctx.protected(token), "token for no user")
 
 
 @case(
     "JWT-CLAIM-09",
     "A subject of the wrong JSON type is refused without a crash",
-    sends="correctly signed access tokens whose subject is 42, null, a list and an object",
-    requirement="The subject is a string; other types are rejected, not a server error.",
+    sends="correctly signed access tokens whose subject is 42 (a string where the target issues "
+    "numeric user ids), null, a list and an object",
+    requirement="A subject of another JSON type than the issued one is rejected, not a server "
+    "error.",
     spec="RFC 7519 §4.1.2 (sub is a StringOrURI)",
     needs=("forge",),
 )
 async def subject_type(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.forged_access_control(session)
-    for value in (42, None, ["user"], {"name": "user"}):
+    # A numeric user id (Django's user_id) is the issued type there: a string is the odd one.
+    for value in wrong_subject_types(session.access, ctx.claim.subject):
         token = ctx.forger.resign(session.access, changes={ctx.claim.subject: value})
         ctx.expect_rejected(await ctx.protected(token), f"token with subject {value!r}")
 

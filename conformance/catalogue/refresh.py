@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.catalogue.case import Family, Level
 from conformance.causes import IDENTICAL_TOKENS, NO_NO_STORE
 from conformance.context import CaseContext
-from conformance.forge import reheaded, split_token, unsigned
+from conformance.forge import reheaded, split_token, unknown_subject, unsigned
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe
 
@@ -243,9 +243,8 @@ async def expired_by_time(ctx: CaseContext) -> None:
 )
 async def unknown_user(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = ctx.refresh_forger.resign(
-        session.refresh, changes={ctx.claim.subject: "no-such-user-7f3a9c"}
-    )
+    nobody = unknown_subject(session.refresh, ctx.claim.subject)
+    token = ctx.refresh_forger.resign(session.refresh, changes={ctx.claim.subject: nobody})
     ctx.expect_user_gone_rejected(
         await ctx.refresh_response(token), "refresh token for no user", refresh=True
     )

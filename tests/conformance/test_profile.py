@@ -170,7 +170,10 @@ def test_bad_values_name_the_key(extra: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("base", "message"),
     [
-        (MINIMAL.replace('base_url = "http://127.0.0.1:9"', ""), "[target]: give base_url, app (module:attr) or command"),
+        (
+            MINIMAL.replace('base_url = "http://127.0.0.1:9"', ""),
+            "[target]: give base_url, app (module:attr) or command",
+        ),
         (MINIMAL.replace("http://127.0.0.1:9", "ftp://x"), "[target] base_url: expected an http"),
         (MINIMAL.replace('password = "p"', ""), "[credentials] password: required"),
         (MINIMAL.replace('protected = ["/me"]', "protected = []"), "[paths] protected: give at"),

@@ -7,6 +7,7 @@ import importlib.util
 import pytest
 
 from dualtoken.cli import SUBCOMMANDS, main
+from tests.servers import free_port
 
 
 def test_without_a_subcommand_it_prints_the_list_and_fails(
@@ -63,3 +64,14 @@ def test_client_delegates_to_python_m_e2e_or_says_it_is_not_there(
     else:
         assert main(["client"]) == 2
         assert "pytest e2e" in capsys.readouterr().err
+
+
+def test_init_profile_at_a_server_that_is_not_there_is_a_verdict(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["init-profile", "--username", "u", "--password", "p", "--timeout", "1"]
+    assert main([*argv, "--base-url", f"http://127.0.0.1:{free_port()}"]) == 1
+    err = capsys.readouterr().err
+    assert "no login endpoint answered tokens" in err and "Traceback" not in err
+    assert main([*argv, "--base-url", "127.0.0.1:8000"]) == 2
+    assert "expected an http(s):// URL" in capsys.readouterr().err

@@ -67,20 +67,39 @@ def test_the_wheel_ships_the_packaged_profiles_and_the_command(installed: Path) 
         [
             str(installed / "python"),
             "-c",
-            "from importlib import resources; import conformance; "
-            "print(conformance.__file__); "
-            "print('\\n'.join(sorted(p.name for p in "
-            "(resources.files('conformance') / 'profiles').iterdir())))",
+            "import pathlib, conformance; root = pathlib.Path(conformance.__file__).parent; "
+            "print(root); print('\\n'.join(sorted(str(p.relative_to(root / 'profiles')) "
+            "for p in (root / 'profiles').rglob('*') if p.is_file())))",
         ],
         installed,
     )
-    module_file, *profiles = listing.split()
-    assert not module_file.startswith(str(ROOT)), "conformance imported from the checkout"
-    checked_in = sorted(p.name for p in (ROOT / "conformance" / "profiles").iterdir())
-    assert profiles == checked_in
+    package_dir, *shipped = listing.split()
+    assert not package_dir.startswith(str(ROOT)), "conformance imported from the checkout"
+    profiles = ROOT / "conformance" / "profiles"
+    checked_in = sorted(
+        str(p.relative_to(profiles))
+        for p in profiles.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+    assert shipped == checked_in  # presets and their expected-failures files included
     usage = _run([str(installed / "dualtoken"), "--help"], installed)
-    for subcommand in ("conformance", "client", "load", "server"):
+    for subcommand in ("conformance", "client", "load", "server", "init-profile"):
         assert f"  {subcommand} " in usage
+        if subcommand not in ("load", "client"):  # their extras are not installed here
+            assert "usage:" in _run([str(installed / "dualtoken"), subcommand, "--help"], installed)
+
+
+def test_a_subcommand_whose_extra_is_not_installed_says_which_to_install(installed: Path) -> None:
+    done = subprocess.run(
+        [str(installed / "dualtoken"), "load", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install 'dualtoken[load]'" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_dualtoken_conformance_runs_from_the_wheel_and_writes_its_reports(

@@ -1,0 +1,789 @@
+"""Probing a running dual-token server: what `dualtoken init-profile` learns, and how.
+
+Every finding carries a note saying what was seen, so the written profile can show its evidence.
+Only the caller's own test logins, refreshes and logouts are sent, and only to paths that look
+like those endpoints (from the server's OpenAPI document when it publishes one, else the common
+paths of popular frameworks); nothing else is changed on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+__all__ = ["Finding", "Probe", "ProbeResult", "decode_jwt", "looks_like_jwt"]
+
+OPENAPI_PATHS = (
+    "/openapi.json",
+    "/api/openapi.json",
+    "/docs/openapi.json",
+    "/swagger.json",
+    "/api/schema/",
+    "/v3/api-docs",
+)
+LOGIN_PATHS = (
+    "/login",
+    "/auth/login",
+    "/api/login",
+    "/api/auth/login",
+    "/api/v1/auth/login",
+    "/token",
+    "/auth/token",
+    "/api/token",
+    "/api/token/",
+    "/api/token/pair",
+    "/auth/jwt/create/",
+    "/auth/jwt/create",
+    "/users/login",
+    "/signin",
+    "/auth/signin",
+)
+REFRESH_PATHS = (
+    "/refresh",
+    "/auth/refresh",
+    "/api/refresh",
+    "/api/auth/refresh",
+    "/token/refresh",
+    "/api/token/refresh",
+    "/api/token/refresh/",
+    "/auth/jwt/refresh/",
+    "/auth/jwt/refresh",
+    "/auth/refresh-token",
+    "/refresh_token",
+    "/refresh-token",
+    "/token",
+)
+LOGOUT_PATHS = (
+    "/logout",
+    "/auth/logout",
+    "/api/logout",
+    "/api/auth/logout",
+    "/api/token/blacklist",
+    "/api/token/blacklist/",
+    "/token/revoke",
+    "/auth/revoke",
+    "/signout",
+)
+PROTECTED_PATHS = (
+    "/protected",
+    "/api/protected",
+    "/me",
+    "/api/me",
+    "/users/me",
+    "/auth/me",
+    "/api/user",
+    "/user",
+    "/profile",
+)
+PUBLIC_PATHS = ("/public", "/api/public", "/healthz", "/health", "/api/health")
+USERNAME_FIELDS = ("username", "email", "login", "user", "user_name", "name")
+PASSWORD_FIELDS = ("password", "pass", "passphrase", "pwd")
+REFRESH_FIELDS = ("refresh_token", "refresh", "refreshToken", "token")
+SUBJECT_CLAIMS = ("sub", "user_id", "uid", "userId", "username", "name", "id")
+CLOCK_PATH = "/__test__/clock"
+
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def looks_like_jwt(value: object) -> bool:
+    return isinstance(value, str) and bool(_JWT.match(value))
+
+
+def _b64json(segment: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def decode_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Header and claims, unverified; None when the token is not a JWT with JSON objects."""
+    if not looks_like_jwt(token):
+        return None
+    header_part, payload_part, _ = token.split(".")
+    try:
+        header, claims = _b64json(header_part), _b64json(payload_part)
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return None
+    return header, claims
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One profile value and what was seen that led to it."""
+
+    value: Any
+    note: str
+
+
+@dataclass
+class ProbeResult:
+    """What the probe learnt, key by key, as (section, key) -> Finding; and what it could not."""
+
+    found: dict[tuple[str, str], Finding] = field(default_factory=dict)
+    logout: list[dict[str, Finding]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def set(self, section: str, key: str, value: Any, note: str) -> None:
+        self.found[(section, key)] = Finding(value, note)
+
+    def get(self, section: str, key: str, default: Any = None) -> Any:
+        finding = self.found.get((section, key))
+        return default if finding is None else finding.value
+
+
+@dataclass
+class _Tokens:
+    access: str
+    refresh: str  # "" when none was found
+    refresh_cookie: str  # the cookie name when the refresh token came as a cookie
+    body: dict[str, Any]
+
+
+@dataclass
+class Probe:
+    base_url: str
+    username: str
+    password: str
+    timeout: float = 5.0
+    result: ProbeResult = field(default_factory=ProbeResult)
+    openapi: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=self.timeout, follow_redirects=False)
+
+    # -- discovery ------------------------------------------------------------------------------
+
+    def run(self) -> ProbeResult:
+        with self.client() as client:
+            self._read_openapi(client)
+            tokens = self._find_login(client)
+            if tokens is None:
+                self.result.missing.append(
+                    "a login endpoint that answers tokens for these credentials (tried "
+                    + ", ".join(self._candidates("login", LOGIN_PATHS))
+                    + "): [login] is a guess"
+                )
+                return self.result
+            self._read_claims(tokens)
+            self._find_protected(client, tokens)
+            self._find_public(client)
+            self._find_refresh(client)
+            self._find_rejections(client)
+            self._find_logout(client)
+            self._find_clock(client)
+        return self.result
+
+    def _read_openapi(self, client: httpx.Client) -> None:
+        for path in OPENAPI_PATHS:
+            try:
+                answer = client.get(path)
+                document = answer.json() if answer.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                continue
+            if isinstance(document, dict) and isinstance(document.get("paths"), dict):
+                self.openapi = document
+                self.result.set("target", "openapi", path, f"OpenAPI document at {path}")
+                return
+        self.result.missing.append(
+            "an OpenAPI document (tried " + ", ".join(OPENAPI_PATHS) + "): paths are guesses "
+            "from popular frameworks"
+        )
+
+    def _candidates(self, kind: str, fallback: tuple[str, ...]) -> list[str]:
+        """Paths of the OpenAPI document whose name says `kind`, else the common ones."""
+        words = {
+            "login": ("login", "signin", "token/pair", "jwt/create", "auth/token"),
+            "refresh": ("refresh",),
+            "logout": ("logout", "signout", "revoke", "blacklist"),
+        }[kind]
+        paths = self.openapi.get("paths", {})
+        named = [
+            path
+            for path, operations in paths.items()
+            if isinstance(operations, dict)
+            and any(word in path.lower() for word in words)
+            and "{" not in path
+        ]
+        if kind == "login" and not named:
+            named = [p for p in paths if p.rstrip("/").endswith(("/token", "/auth"))]
+        return named or list(fallback)
+
+    def _login(
+        self, client: httpx.Client, path: str, encoding: str, user_field: str, pass_field: str
+    ) -> httpx.Response | None:
+        data = {user_field: self.username, pass_field: self.password}
+        try:
+            if encoding == "json":
+                return client.post(path, json=data)
+            return client.post(path, data=data)
+        except httpx.HTTPError:
+            return None
+
+    def _login_fields(self, path: str) -> list[tuple[str, str, str]]:
+        """(encoding, username field, password field) to try, the OpenAPI schema's first."""
+        tries: list[tuple[str, str, str]] = []
+        operation = self.openapi.get("paths", {}).get(path, {}).get("post", {})
+        content = operation.get("requestBody", {}).get("content", {}) if operation else {}
+        for media, body in content.items():
+            encoding = "json" if "json" in media else "form"
+            properties = self._schema(body.get("schema", {})).get("properties", {})
+            user = next((f for f in USERNAME_FIELDS if f in properties), "")
+            password = next((f for f in PASSWORD_FIELDS if f in properties), "")
+            if user and password:
+                tries.append((encoding, user, password))
+        for encoding in ("json", "form"):
+            for user in USERNAME_FIELDS[:3]:
+                if (encoding, user, "password") not in tries:
+                    tries.append((encoding, user, "password"))
+        return tries
+
+    def _schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        reference = schema.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/"):
+            node: Any = self.openapi
+            for part in reference[2:].split("/"):
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            return node if isinstance(node, dict) else {}
+        return schema
+
+    def _find_login(self, client: httpx.Client) -> _Tokens | None:
+        for path in self._candidates("login", LOGIN_PATHS):
+            for encoding, user_field, pass_field in self._login_fields(path):
+                answer = self._login(client, path, encoding, user_field, pass_field)
+                if answer is None or answer.status_code in (404, 405):
+                    break  # no such endpoint: next path
+                tokens = self._tokens_in(answer)
+                if tokens is None:
+                    continue
+                seen = f"POST {path} ({encoding}) answered {answer.status_code} with tokens"
+                self.result.set("login", "path", path, seen)
+                self.result.set("login", "encoding", encoding, seen)
+                self.result.set("login", "username_field", user_field, seen)
+                self.result.set("login", "password_field", pass_field, seen)
+                self._login_spec = (path, encoding, user_field, pass_field)
+                self.result.set("probe", "access_token", tokens.access, "not written")
+                self._read_login_fields(tokens)
+                return tokens
+        return None
+
+    def fresh_login(self, client: httpx.Client) -> _Tokens:
+        path, encoding, user_field, pass_field = self._login_spec
+        answer = self._login(client, path, encoding, user_field, pass_field)
+        tokens = None if answer is None else self._tokens_in(answer)
+        if tokens is None:
+            raise RuntimeError(f"POST {path}: the second login did not answer tokens")
+        return tokens
+
+    def _tokens_in(self, answer: httpx.Response) -> _Tokens | None:
+        if not answer.is_success:
+            return None
+        try:
+            body = answer.json()
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        strings = {k: v for k, v in body.items() if isinstance(v, str) and len(v) >= 16}
+        access_key = next((k for k in strings if "access" in k.lower()), "")
+        refresh_key = next((k for k in strings if "refresh" in k.lower()), "")
+        if not access_key:
+            jwts = [k for k in strings if looks_like_jwt(strings[k]) and k != refresh_key]
+            access_key = jwts[0] if jwts else ""
+        if not access_key:
+            return None
+        cookie = ""
+        if not refresh_key:
+            names = [c.name for c in answer.cookies.jar]
+            cookie = next((n for n in names if "refresh" in n.lower()), names[0] if names else "")
+        self._access_key, self._refresh_key = access_key, refresh_key
+        refresh = strings.get(refresh_key, "") or _cookie(answer, cookie)
+        return _Tokens(strings[access_key], refresh, cookie, body)
+
+    def _read_login_fields(self, tokens: _Tokens) -> None:
+        seen = "the login answer's keys: " + ", ".join(sorted(tokens.body))
+        self.result.set("login", "access_token_field", self._access_key, seen)
+        if self._refresh_key:
+            self.result.set("login", "refresh_token_field", self._refresh_key, seen)
+        elif tokens.refresh_cookie:
+            self.result.set(
+                "refresh", "transport", "cookie", f"login set the cookie {tokens.refresh_cookie}"
+            )
+            self.result.set("refresh", "field", tokens.refresh_cookie, "the refresh cookie's name")
+        else:
+            self.result.missing.append("a refresh token in the login answer (body or cookie)")
+        for key, wanted in (("expires_in_field", "expires_in"), ("token_type_field", "token_type")):
+            match = next((k for k in tokens.body if k.lower() == wanted), "")
+            if match:
+                self.result.set("login", key, match, seen)
+
+    def _read_claims(self, tokens: _Tokens) -> None:
+        access = decode_jwt(tokens.access)
+        if access is None:
+            self.result.missing.append("claims: the access token is not a JWT")
+            return
+        header, claims = access
+        refresh = decode_jwt(tokens.refresh) if tokens.refresh else None
+        seen = "access token claims: " + ", ".join(sorted(claims))
+        self.result.set("signing", "algorithm", header.get("alg", "HS256"), f"header alg of {seen}")
+        subject = next(
+            (c for c in SUBJECT_CLAIMS if c in claims and claims[c] in (self.username,)), ""
+        ) or next((c for c in SUBJECT_CLAIMS if c in claims), "")
+        if subject:
+            self.result.set(
+                "claims", "subject", subject, f"{subject} = {claims[subject]!r} in the access token"
+            )
+        if refresh is not None:
+            refresh_claims = refresh[1]
+            kinds = [
+                c
+                for c in claims
+                if c in refresh_claims
+                and isinstance(claims[c], str)
+                and claims[c] != refresh_claims[c]
+                and "access" in claims[c].lower()
+            ]
+            if kinds:
+                name = kinds[0]
+                note = (
+                    f"{name}: {claims[name]!r} in the access token, "
+                    f"{refresh_claims[name]!r} in the refresh token"
+                )
+                self.result.set("claims", "type", name, note)
+                self.result.set("claims", "access_type", claims[name], note)
+                self.result.set("claims", "refresh_type", refresh_claims[name], note)
+            else:
+                self._read_kind_without_claim(header, claims, refresh[0], refresh_claims)
+            if {"exp", "iat"} <= set(refresh_claims):
+                lifetime = int(refresh_claims["exp"]) - int(refresh_claims["iat"])
+                self.result.set("lifetimes", "refresh", lifetime, "exp - iat of the refresh token")
+        elif tokens.refresh:
+            self.result.missing.append("claims of the refresh token: it is not a JWT (opaque)")
+        self._optional_claims = [c for c in ("jti", "sid", "iat", "nbf") if c in claims]
+        self.result.set("claims", "required", [], "")
+        if {"exp", "iat"} <= set(claims):
+            lifetime = int(claims["exp"]) - int(claims["iat"])
+            self.result.set("lifetimes", "access", lifetime, "exp - iat of the access token")
+        else:
+            self.result.missing.append("the access lifetime (the access token lacks exp or iat)")
+        for name in ("iss", "aud"):
+            if isinstance(claims.get(name), str):
+                key = "issuer" if name == "iss" else "audience"
+                self.result.set("claims", key, claims[name], f"{name} in the access token")
+
+    def _read_kind_without_claim(
+        self,
+        header: dict[str, Any],
+        claims: dict[str, Any],
+        refresh_header: dict[str, Any],
+        refresh_claims: dict[str, Any],
+    ) -> None:
+        """No payload claim differs: the JOSE typ (RFC 9068), the audience, or else the key."""
+        if header.get("typ") != refresh_header.get("typ") and header.get("typ"):
+            note = (
+                f"no claim differs; header typ {header['typ']!r} vs {refresh_header.get('typ')!r}"
+            )
+            self.result.set("claims", "kind_by", "header", note)
+            self.result.set("claims", "access_type", header["typ"], note)
+            self.result.set("claims", "refresh_type", refresh_header.get("typ", ""), note)
+            return
+        access_aud, refresh_aud = claims.get("aud"), refresh_claims.get("aud")
+        if (
+            isinstance(access_aud, str)
+            and isinstance(refresh_aud, str)
+            and access_aud != refresh_aud
+        ):
+            note = f"no claim but aud differs: {access_aud!r} vs {refresh_aud!r}"
+            self.result.set("claims", "kind_by", "audience", note)
+            self.result.set("claims", "access_audience", access_aud, note)
+            self.result.set("claims", "refresh_audience", refresh_aud, note)
+            return
+        self.result.set(
+            "claims",
+            "kind_by",
+            "key",
+            "a guess: no claim, header or audience tells the tokens apart, so (if the server "
+            "does) it must be the signing key; give [signing.refresh] its key",
+        )
+        self.result.missing.append("a marker telling access and refresh tokens apart")
+
+    def _find_protected(self, client: httpx.Client, tokens: _Tokens) -> None:
+        candidates = self._secured_paths() or list(PROTECTED_PATHS)
+        headers = {"Authorization": f"Bearer {tokens.access}"}
+        for path in candidates:
+            try:
+                with_token = client.get(path, headers=headers)
+                without = client.get(path)
+            except httpx.HTTPError:
+                continue
+            if with_token.is_success and without.status_code in (401, 403, 422):
+                self.result.set(
+                    "paths",
+                    "protected",
+                    [path],
+                    f"GET {path}: {with_token.status_code} with the access token, "
+                    f"{without.status_code} without",
+                )
+                self.result.set(
+                    "rejection", "missing", [without.status_code], f"GET {path} without a token"
+                )
+                self._protected = path
+                return
+        self._protected = ""
+        self.result.missing.append(
+            "a protected path (tried " + ", ".join(candidates) + "): [paths] protected is a guess"
+        )
+
+    def _secured_paths(self) -> list[str]:
+        paths = self.openapi.get("paths", {})
+        found: list[str] = []
+        for path, operations in paths.items():
+            get = operations.get("get") if isinstance(operations, dict) else None
+            if isinstance(get, dict) and "{" not in path and get.get("security"):
+                found.append(path)
+        return found
+
+    def _find_public(self, client: httpx.Client) -> None:
+        public: list[str] = []
+        for path in PUBLIC_PATHS:
+            try:
+                if client.get(path).is_success:
+                    public.append(path)
+            except httpx.HTTPError:
+                continue
+        if public:
+            self.result.set("paths", "public", public, "answered 2xx without a token")
+
+    def _refresh_attempts(self, tokens: _Tokens) -> list[tuple[str, str, dict[str, Any]]]:
+        """(transport, field, request kwargs) in the order a server most likely wants them."""
+        if tokens.refresh_cookie:
+            return [("cookie", tokens.refresh_cookie, {})]
+        fields = [self._refresh_key] + [f for f in REFRESH_FIELDS if f != self._refresh_key]
+        attempts: list[tuple[str, str, dict[str, Any]]] = []
+        attempts += [("json", f, {"json": {f: tokens.refresh}}) for f in fields]
+        attempts.append(("bearer", "", {"headers": {"Authorization": f"Bearer {tokens.refresh}"}}))
+        attempts += [("form", f, {"data": {f: tokens.refresh}}) for f in fields]
+        return attempts
+
+    def _find_refresh(self, client: httpx.Client) -> None:
+        tokens = self.fresh_login(client)
+        if not tokens.refresh:
+            return
+        for path in self._candidates("refresh", REFRESH_PATHS):
+            for transport, field_name, kwargs in self._refresh_attempts(tokens):
+                try:
+                    answer = client.post(path, **kwargs)
+                except httpx.HTTPError:
+                    continue
+                if answer.status_code in (404, 405):
+                    break
+                body = _json(answer)
+                if not (answer.is_success and isinstance(body, dict)):
+                    continue
+                if not any(isinstance(v, str) and len(v) >= 16 for v in body.values()):
+                    continue
+                seen = (
+                    f"POST {path} with the refresh token ({transport}) "
+                    f"answered {answer.status_code}"
+                )
+                self.result.set("refresh", "path", path, seen)
+                self.result.set("refresh", "transport", transport, seen)
+                if field_name and transport != "cookie":
+                    self.result.set("refresh", "field", field_name, seen)
+                access_key = next((k for k in body if "access" in k.lower()), self._access_key)
+                if access_key != self._access_key:
+                    self.result.set("refresh", "access_token_field", access_key, seen)
+                self._read_rotation(client, path, transport, field_name, tokens, answer, body)
+                self._refresh_spec = (path, transport, field_name)
+                return
+        self._refresh_spec = ("", "", "")
+        self.result.missing.append("a refresh endpoint that accepts the refresh token")
+
+    def _refresh(self, client: httpx.Client, token: str) -> httpx.Response | None:
+        path, transport, field_name = self._refresh_spec
+        kwargs: dict[str, Any]
+        if transport == "json":
+            kwargs = {"json": {field_name: token}}
+        elif transport == "form":
+            kwargs = {"data": {field_name: token}}
+        elif transport == "bearer":
+            kwargs = {"headers": {"Authorization": f"Bearer {token}"}}
+        else:
+            kwargs = {"headers": {"Cookie": f"{field_name}={token}"}}
+        try:
+            return client.post(path, **kwargs)
+        except httpx.HTTPError:
+            return None
+
+    def _read_rotation(
+        self,
+        client: httpx.Client,
+        path: str,
+        transport: str,
+        field_name: str,
+        tokens: _Tokens,
+        answer: httpx.Response,
+        body: dict[str, Any],
+    ) -> None:
+        new = ""
+        if transport == "cookie":
+            new = _cookie(answer, field_name)
+        else:
+            new = next(
+                (v for k, v in body.items() if "refresh" in k.lower() and isinstance(v, str)), ""
+            )
+        rotates = bool(new) and new != tokens.refresh
+        note = (
+            "the refresh answer carries a new refresh token"
+            if rotates
+            else "the refresh answer carries no new refresh token"
+            + (" (it echoes the one sent)" if new else "")
+        )
+        self.result.set("refresh", "returns_new_refresh", rotates, note)
+        if not rotates:
+            self.result.set("capabilities", "rotation", False, note)
+            return
+        self._refresh_spec = (path, transport, field_name)
+        # Replaying the spent token of this probe's own session shows whether it was retired
+        # and whether the replay ended the session (reuse detection, RFC 9700 §4.14.2).
+        replay = self._refresh(client, tokens.refresh)
+        retired = replay is not None and not replay.is_success
+        self.result.set(
+            "capabilities",
+            "rotation",
+            retired,
+            f"replaying the rotated-out refresh token answered "
+            f"{replay.status_code if replay is not None else 'nothing'}",
+        )
+        if retired:
+            after = self._refresh(client, new)
+            detected = after is not None and not after.is_success
+            self.result.set(
+                "capabilities",
+                "reuse_detection",
+                detected,
+                "after that replay the successor "
+                + ("was refused too" if detected else "still refreshed"),
+            )
+
+    def _find_rejections(self, client: httpx.Client) -> None:
+        # RFC 6750 §3.1: a bad token gets 401. Another 4xx the server answers instead is written
+        # as tolerated (a NON-STRICT verdict), never as the correct status: an expired token
+        # that does get 401 would otherwise FAIL.
+        tolerated: dict[int, str] = {}
+        if self._protected:
+            try:
+                bad = client.get(self._protected, headers={"Authorization": "Bearer not.a.token"})
+            except httpx.HTTPError:
+                bad = None
+            if bad is not None and 400 <= bad.status_code < 500 and bad.status_code != 401:
+                tolerated[bad.status_code] = f"GET {self._protected} with a garbage token"
+        if getattr(self, "_refresh_spec", ("",))[0]:
+            bad_refresh = self._refresh(client, "not.a.token")
+            status = bad_refresh.status_code if bad_refresh is not None else 0
+            if 400 <= status < 500 and status != 401:
+                tolerated.setdefault(status, "refresh with a garbage token")
+        self.result.set("rejection", "statuses", [401], "RFC 6750 §3.1")
+        self.result.set("rejection", "refresh", [401], "RFC 6750 §3.1")
+        if tolerated:
+            seen = "; ".join(f"{why} answered {status}" for status, why in tolerated.items())
+            self.result.set(
+                "rejection", "tolerated", sorted(tolerated), seen + " (NON-STRICT, not 401)"
+            )
+        path, encoding, user_field, pass_field = self._login_spec
+        data = {user_field: self.username, pass_field: self.password + "-wrong"}
+        try:
+            if encoding == "json":
+                wrong = client.post(path, json=data)
+            else:
+                wrong = client.post(path, data=data)
+        except httpx.HTTPError:
+            return
+        if 400 <= wrong.status_code < 500:
+            self.result.set(
+                "rejection",
+                "login",
+                [wrong.status_code],
+                f"a wrong password answered {wrong.status_code}",
+            )
+
+    def probe_required_claims(self, secret: str) -> None:
+        """With the signing key: forge the access token without each optional claim it carries
+        and ask the protected path; a refusal means the server requires that claim."""
+        algorithm = self.result.get("signing", "algorithm", "HS256")
+        token = self.result.get("probe", "access_token", "")
+        if not (self._protected and token and secret):
+            return
+        import jwt as pyjwt
+
+        try:
+            header = pyjwt.get_unverified_header(token)
+            claims = pyjwt.decode(token, secret, algorithms=[algorithm])
+        except pyjwt.PyJWTError:
+            return
+        headers = {k: v for k, v in header.items() if k not in ("alg",)}
+        required: list[str] = []
+        with self.client() as client:
+            for claim in self._optional_claims:
+                forged = pyjwt.encode(
+                    {k: v for k, v in claims.items() if k != claim},
+                    secret,
+                    algorithm=algorithm,
+                    headers=headers,
+                )
+                answer = client.get(self._protected, headers={"Authorization": f"Bearer {forged}"})
+                if not answer.is_success:
+                    required.append(claim)
+        accepted = [c for c in self._optional_claims if c not in required]
+        note = "the access token re-signed without each claim: " + "; ".join(
+            [f"refused without {', '.join(required)}"] * bool(required)
+            + [f"accepted without {', '.join(accepted)}"] * bool(accepted)
+        )
+        self.result.set("claims", "required", required, note)
+
+    def _logout_attempts(self) -> list[tuple[str, str, str, str]]:
+        """(method, bearer, refresh carrier, field), the most complete request first: a server
+        ignores what it does not need, and one that needs both refuses a partial call."""
+        field_name = self.result.get("refresh", "field", self._refresh_key or "refresh_token")
+        transport = self.result.get("refresh", "transport", "json")
+        carrier = "cookie" if transport == "cookie" else "json"
+        if transport == "bearer":
+            return [("POST", "access", "none", ""), ("DELETE", "access", "none", "")]
+        return [
+            ("POST", "access", carrier, field_name),
+            ("POST", "none", carrier, field_name),
+            ("POST", "access", "none", ""),
+            ("DELETE", "access", "none", ""),
+        ]
+
+    def _find_logout(self, client: httpx.Client) -> None:
+        can_refresh = bool(getattr(self, "_refresh_spec", ("",))[0])
+        for path in self._candidates("logout", LOGOUT_PATHS):
+            partial: tuple[tuple[str, str, str, str], _Tokens, int] | None = None
+            for attempt in self._logout_attempts():
+                method, bearer, carrier, field_name = attempt
+                tokens = self.fresh_login(client)
+                answer = self._logout(client, path, method, bearer, carrier, field_name, tokens)
+                if answer is None or answer.status_code == 404:
+                    break
+                if not answer.is_success:
+                    continue
+                refresh_survives = can_refresh and bool(
+                    (after := self._refresh(client, tokens.refresh)) and after.is_success
+                )
+                if refresh_survives:
+                    partial = partial or (attempt, tokens, answer.status_code)
+                    continue
+                self._record_logout(path, attempt, answer.status_code)
+                self._read_logout_effect(client, tokens)
+                return
+            if partial is not None:
+                attempt, tokens, status = partial
+                self._record_logout(path, attempt, status)
+                self._read_logout_effect(client, tokens)
+                self._second_logout_call(client, path, attempt[0], tokens)
+                return
+        self.result.missing.append("a logout endpoint (none answered 2xx to this session's tokens)")
+
+    def _record_logout(self, path: str, attempt: tuple[str, str, str, str], status: int) -> None:
+        method, bearer, carrier, field_name = attempt
+        seen = f"{method} {path} answered {status}"
+        request = {
+            "method": Finding(method, seen),
+            "path": Finding(path, seen),
+            "bearer": Finding(bearer, seen),
+            "refresh": Finding(carrier, seen),
+        }
+        if field_name and carrier != "none":
+            request["field"] = Finding(field_name, seen)
+        self.result.logout.append(request)
+
+    def _second_logout_call(
+        self, client: httpx.Client, path: str, method: str, tokens: _Tokens
+    ) -> None:
+        """The refresh token survived the logout: look for a second call made with it as the
+        Bearer token (flask-jwt-extended's logout revokes only the token it is called with)."""
+        second = self._logout(client, path, method, "refresh", "none", "", tokens)
+        again = self._refresh(client, tokens.refresh) if second and second.is_success else None
+        if second is not None and again is not None and not again.is_success:
+            seen = f"{method} {path} with the refresh token as Bearer answered {second.status_code}"
+            self.result.logout.append(
+                {
+                    "method": Finding(method, seen),
+                    "path": Finding(path, seen),
+                    "bearer": Finding("refresh", seen),
+                    "refresh": Finding("none", seen),
+                }
+            )
+            return
+        self.result.missing.append("a logout call that revokes the refresh token")
+
+    def _logout(
+        self,
+        client: httpx.Client,
+        path: str,
+        method: str,
+        bearer: str,
+        carrier: str,
+        field_name: str,
+        tokens: _Tokens,
+    ) -> httpx.Response | None:
+        headers: dict[str, str] = {}
+        if bearer == "access":
+            headers["Authorization"] = f"Bearer {tokens.access}"
+        elif bearer == "refresh":
+            headers["Authorization"] = f"Bearer {tokens.refresh}"
+        kwargs: dict[str, Any] = {"headers": headers}
+        if carrier == "json":
+            kwargs["json"] = {field_name: tokens.refresh}
+        elif carrier == "cookie":
+            headers["Cookie"] = f"{field_name}={tokens.refresh}"
+        try:
+            return client.request(method, path, **kwargs)
+        except httpx.HTTPError:
+            return None
+
+    def _read_logout_effect(self, client: httpx.Client, tokens: _Tokens) -> None:
+        if not self._protected:
+            return
+        after = client.get(self._protected, headers={"Authorization": f"Bearer {tokens.access}"})
+        self.result.set(
+            "capabilities",
+            "logout_revokes_access",
+            not after.is_success,
+            f"after logout the access token got {after.status_code} at {self._protected}",
+        )
+
+    def _find_clock(self, client: httpx.Client) -> None:
+        try:
+            now = _json(client.get(CLOCK_PATH))
+        except httpx.HTTPError:
+            now = None
+        if isinstance(now, dict) and isinstance(now.get("now"), int | float):
+            self.result.set("time", "mode", "clock", f"GET {CLOCK_PATH} answered a test clock")
+            self.result.set("time", "clock_path", CLOCK_PATH, "the test-clock protocol")
+            return
+        self.result.set(
+            "time", "mode", "forge", f"no test clock at {CLOCK_PATH}: expiry is tested by forging"
+        )
+
+
+def _cookie(answer: httpx.Response, name: str) -> str:
+    """The value of a cookie the answer set; servers that scope one cookie to several paths
+    (/refresh and /logout) set it once per path, with the same value."""
+    return next((c.value or "" for c in answer.cookies.jar if c.name == name), "")
+
+
+def _json(answer: httpx.Response) -> Any:
+    try:
+        return answer.json()
+    except ValueError:
+        return None
