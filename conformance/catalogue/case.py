@@ -122,43 +122,27 @@ IMPLIED_BY: dict[str, str] = {
     "grace": "rotation",
     "logout_revokes_access": "logout",
 }
-# Needs whose absence means the case is about another design (a cookie, a form login, several
-# workers, a type claim...): such a case stays SKIP even when a capability it needs is declared
-# absent. The other needs (time control, a key, hooks) only limit what the suite can probe, and
-# do not hide a deviation the team declared.
-OTHER_DESIGN = frozenset(
-    {
-        "audience",
-        "body_refresh",
-        "cookie",
-        "expires_in",
-        "issuer",
-        "json_login",
-        "jwt_refresh",
-        "kind_marker",
-        "kind_value",
-        "no_rotation",
-        "public_path",
-        "token_type",
-        "workers",
-    }
-)
+# Needs that only limit what the suite can probe (time control, a key, user hooks): they do not
+# hide a deviation the team declared. Any other unmet need that is not declared absent (a cookie
+# transport, a form login, a capability merely not mentioned...) keeps the case a SKIP.
+PROBE_LIMITS = frozenset({"advance", "forge", "forge_refresh", "user_hooks"})
 
 
 def declared_absent(profile: Profile, needs: tuple[str, ...]) -> str | None:
     """The capability the profile explicitly declares absent (`false`) that keeps a case
-    needing `needs` from running, or None (then the case is a SKIP, if a need is unmet).
-    A case that is about another design too (OTHER_DESIGN) stays a SKIP."""
+    needing `needs` from running, or None (then the case is a SKIP, if a need is unmet)."""
     declared = profile.capabilities.declared_absent
-    unmet = [name for name in needs if not NEEDS[name][0](profile)]
-    if any(name in OTHER_DESIGN for name in unmet):
-        return None
-    for name in unmet:
+    found: list[str] = []
+    for name in needs:
+        if NEEDS[name][0](profile):
+            continue
         if name in declared:
-            return name
-        if IMPLIED_BY.get(name) in declared:
-            return IMPLIED_BY[name]
-    return None
+            found.append(name)
+        elif IMPLIED_BY.get(name) in declared:
+            found.append(IMPLIED_BY[name])
+        elif name not in PROBE_LIMITS:
+            return None
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
