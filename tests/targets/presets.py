@@ -58,6 +58,11 @@ class Preset:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     # Runs under Node with tests/targets/node/'s packages (express, jsonwebtoken).
     needs_node: bool = False
+    # Profile text the tests add to the preset for this app alone (test hooks a user's app would
+    # have its own of); {python} is this interpreter.
+    test_profile_extra: str = ""
+    # Environment both the app and the suite (its hooks) get; {tmp} is a fresh folder.
+    shared_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def profile(self) -> Path:
@@ -98,6 +103,14 @@ PRESETS: tuple[Preset, ...] = (
         ready_path="/api/public",
         secret_env="DJANGO_SECRET_KEY",
         stack="django-ninja-jwt 5.4.5, Django 5.2",
+        # Django's is_active, flipped in the app's database as an admin would.
+        test_profile_extra=(
+            "\n[disable_user]\n"
+            'command = "{python} -m tests.targets.django_ninja_jwt.users disable {username}"\n'
+            "\n[enable_user]\n"
+            'command = "{python} -m tests.targets.django_ninja_jwt.users enable {username}"\n'
+        ),
+        shared_env={"DJANGO_DB_PATH": "{tmp}/db.sqlite3"},
     ),
 )
 
@@ -164,7 +177,25 @@ def install_node_packages() -> str:
 
 @contextlib.contextmanager
 def running(preset: Preset, secret: str, *, startup_timeout: float = 60.0) -> Iterator[str]:
-    """Start the preset's app with *secret* on a free port; yield its base URL; stop it."""
+    """Start the preset's app with *secret* on a free port; yield its base URL; stop it.
+    The preset's shared_env is set in this process too, for the suite's hooks."""
+    with tempfile.TemporaryDirectory(prefix=f"{preset.name}-") as tmp:
+        shared = {k: v.replace("{tmp}", tmp) for k, v in preset.shared_env.items()}
+        saved = {k: os.environ.get(k) for k in shared}
+        os.environ.update(shared)
+        try:
+            with _running(preset, secret, startup_timeout) as base_url:
+                yield base_url
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _running(preset: Preset, secret: str, startup_timeout: float) -> Iterator[str]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("DUALTOKEN_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
@@ -218,7 +249,12 @@ def _wait_ready(
 def run_preset(preset: Preset, base_url: str, secret: str, work_dir: Path) -> SuiteRun:
     """The suite, in this process, at *base_url* with the preset and its expected failures."""
     report = work_dir / f"{preset.name}.json"
-    argv = ["--profile", str(preset.profile), "--base-url", base_url, "--json", str(report)]
+    profile = preset.profile
+    if preset.test_profile_extra:
+        profile = work_dir / preset.profile.name
+        extra = preset.test_profile_extra.replace("{python}", sys.executable)
+        profile.write_text(preset.profile.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    argv = ["--profile", str(profile), "--base-url", base_url, "--json", str(report)]
     if preset.expected_failures.exists():
         argv += ["--expected-failures", str(preset.expected_failures)]
     console = io.StringIO()

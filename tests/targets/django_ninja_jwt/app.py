@@ -70,7 +70,8 @@ def main() -> None:
     if len(secret) < 32:
         raise SystemExit("DJANGO_SECRET_KEY: set a secret of at least 32 bytes")
     with tempfile.TemporaryDirectory(prefix="ninja-jwt-") as folder:
-        configure(secret, Path(folder) / "db.sqlite3")
+        # DJANGO_DB_PATH lets a test's user hook (users.py) reach the same database.
+        configure(secret, Path(os.environ.get("DJANGO_DB_PATH") or Path(folder) / "db.sqlite3"))
         prepare_database()
         from django.core.asgi import get_asgi_application
 
