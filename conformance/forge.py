@@ -138,7 +138,10 @@ class Forger:
             private = serialization.load_pem_private_key(key.encode(), password=None)
             key = private.public_key()
         try:
-            jwt.api_jws.decode_complete(token, key, algorithms=[self.signing.algorithm])
+            with warnings.catch_warnings():
+                # A short key is the target's choice; other cases judge it, not this check.
+                warnings.simplefilter("ignore")
+                jwt.api_jws.decode_complete(token, key, algorithms=[self.signing.algorithm])
         except (jwt.PyJWTError, ValueError, TypeError):
             return False
         return True

@@ -223,3 +223,18 @@ def test_token_kinds_and_per_kind_keys() -> None:
     assert (header.access_type, header.refresh_type) == ("at+jwt", "rt+jwt")
     opaque = parse('[refresh]\ntoken_format = "opaque"')
     assert opaque.refresh.opaque and not parse().refresh.opaque
+
+
+def test_the_worked_profiles_of_the_design_guide_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ACCESS_TOKEN_SECRET", "REFRESH_TOKEN_SECRET", "API_JWT_SECRET", "APP_JWT_SECRET"):
+        monkeypatch.setenv(name, f"{name.lower()}-0123456789")
+    worked = Path(__file__).resolve().parents[2] / "docs" / "profiles"
+    tutorial = load_profile(worked / "two-secret-tutorial.toml")
+    assert tutorial.claims.kind_by == "key" and tutorial.refresh_key.secret.startswith("refresh")
+    assert tutorial.rejection.missing == (401,) and tutorial.rejection.user_gone == (404,)
+    assert tutorial.target.command == "node server.js"
+    opaque = load_profile(worked / "opaque-refresh-database.toml")
+    assert opaque.refresh.opaque and opaque.claims.kind_by == "header"
+    cookie = load_profile(worked / "refresh-cookie.toml")
+    assert cookie.cookie_transport and cookie.logout[0].refresh == "cookie"
+    assert "rate_limit" in opaque.capabilities.declared_absent

@@ -10,11 +10,12 @@ DECLARED; and nothing is an ERROR.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from conformance.outcomes import Outcome
 from conformance.profile import load_profile
-from conformance.runner import SuiteResult, run_suite
+from conformance.runner import SuiteResult, run_suite, select_cases
 
 PROFILE = Path(__file__).resolve().parent / "node" / "tutorial" / "profile.toml"
 
@@ -75,3 +76,15 @@ def test_every_verdict_on_the_tutorial_server(node_targets: Path) -> None:
     causes = {cause: {r.case.id for r in results} for cause, results in suite.by_cause().items()}
     assert {"LOGIN-OK-03", "CONC-LOGIN-01", "REFRESH-OK-03"} in causes.values()
     assert suite.exit_code == 1
+
+
+def test_a_wrong_refresh_key_is_blamed_not_taken_for_byte_exactness(node_targets: Path) -> None:
+    profile = load_profile(PROFILE)
+    assert profile.refresh_signing is not None
+    wrong = replace(profile.refresh_signing, secret="not-the-tutorial-refresh-secret-0123456789")
+    suite = run_suite(
+        replace(profile, refresh_signing=wrong), cases=select_cases(["REFRESH-REJECT-05"])
+    )
+    (result,) = suite.results
+    assert result.outcome is Outcome.ERROR
+    assert "does not check out with the profile's [signing.refresh] key" in result.detail
