@@ -47,6 +47,7 @@ class Session:
         return decode_unverified(token or self.access)[1]
 
 
+KEY_MISMATCH = "the profile's {section} key does not sign {kind} tokens the way the target does"
 KEY_KINDS = (
     'access and refresh tokens are told apart by their signing keys ([claims] kind_by = "key"): '
     "they carry no kind marker"
@@ -353,7 +354,8 @@ class CaseContext:
         if not response.is_success:
             raise HarnessError(
                 f"control: {what} was refused ({describe(response)}); the profile's [signing] "
-                "key or algorithm does not match the target's, so forged tokens prove nothing"
+                "key or algorithm does not match the target's, so forged tokens prove nothing",
+                cause=KEY_MISMATCH.format(section="[signing]", kind="access"),
             )
 
     async def forged_access_control(self, session: Session) -> None:
@@ -379,6 +381,11 @@ class CaseContext:
         exp = self.refresh_claims(other).get("exp")
         changes = {"exp": exp - 1} if isinstance(exp, int) else {}
         copy = self.refresh_forger.resign(other.refresh, changes=changes)
+        if copy == other.refresh:
+            # No exp to change and the same JSON bytes: trailing whitespace (valid JSON) makes
+            # a copy that differs from the original while claiming the same.
+            header, claims = decode_unverified(other.refresh)
+            copy = self.refresh_forger.sign_with_header(header, json.dumps(claims).encode() + b" ")
         answer = await self.refresh_response(copy)
         if answer.is_success:
             return
@@ -395,7 +402,8 @@ class CaseContext:
             f"control: a re-signed copy of a refresh token was refused ({describe(answer)}) "
             f"and the original {'works' if original.is_success else 'was refused too'}; the "
             f"refresh token's signature does not check out with the profile's {section} key "
-            "or algorithm, so forged refresh tokens prove nothing"
+            "or algorithm, so forged refresh tokens prove nothing",
+            cause=KEY_MISMATCH.format(section=section, kind="refresh"),
         )
 
     # --- token kinds ------------------------------------------------------------------------

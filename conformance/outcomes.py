@@ -54,6 +54,11 @@ class Skipped(Exception):
 class HarnessError(Exception):
     """The suite could not decide (a bad profile fact, an unexpected answer to a setup step)."""
 
+    def __init__(self, *args: object, cause: str = "") -> None:
+        super().__init__(*args)
+        # Shared by every case the same setup problem stops (e.g. a wrong signing key).
+        self.cause = cause
+
 
 class PreconditionFailed(HarnessError):
     """A setup step (login, hook, restart) did not work, so the case's own check never ran."""

@@ -142,6 +142,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
         result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
     except HarnessError as exc:
         result.outcome, result.detail = Outcome.ERROR, str(exc)
+        result.cause = exc.cause
     except TimeoutError:
         result.outcome = Outcome.ERROR
         result.detail = f"the case did not finish within {CASE_DEADLINE:g} s"

@@ -88,3 +88,4 @@ def test_a_wrong_refresh_key_is_blamed_not_taken_for_byte_exactness(node_targets
     (result,) = suite.results
     assert result.outcome is Outcome.ERROR
     assert "does not check out with the profile's [signing.refresh] key" in result.detail
+    assert result.cause.startswith("the profile's [signing.refresh] key does not sign refresh")
