@@ -77,7 +77,7 @@ def bench_conformance(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def e2e(session: nox.Session) -> None:
-    """Build the frontend (npm ci, vue-tsc, vite build) and run the browser tests in e2e/."""
+    """Build the frontend; run its browser tests (e2e/) and the client suite proof (tests/e2e/)."""
     install(session, "e2e")
     with session.chdir(ROOT / "frontend"):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
@@ -87,7 +87,11 @@ def e2e(session: nox.Session) -> None:
     if not (os.environ.get("DUALTOKEN_CHROMIUM") or Path("/usr/bin/chromium").is_file()):
         session.run("playwright", "install", "chromium")
     # e2e/pytest.ini is the config: failure screenshots and traces go to reports/e2e/.
+    # First our frontend's own browser tests, then the client suite's proof (tests/e2e/): our
+    # frontend in both schemes and cookie mode, the seed as published, a plain-fetch client,
+    # the faulty variants; reports and verdict lines in reports/e2e/clients/.
     session.run("pytest", "e2e", *session.posargs)
+    session.run("pytest", "tests/e2e", *session.posargs)
 
 
 @nox.session(python="3.11", default=False)

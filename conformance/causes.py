@@ -6,11 +6,7 @@ cases it breaks listed under it, instead of one unexplained failure per case.
 
 from __future__ import annotations
 
-__all__ = ["IDENTICAL_TOKENS", "NO_BEARER_CHALLENGE", "NO_NO_STORE"]
+__all__ = ["NO_BEARER_CHALLENGE", "NO_NO_STORE"]
 
-IDENTICAL_TOKENS = (
-    "tokens carry nothing unique (no jti): two logins, or a login and a refresh, in one second "
-    "get byte-identical tokens"
-)
 NO_NO_STORE = "answers carrying tokens have no Cache-Control: no-store"
 NO_BEARER_CHALLENGE = "refusals at protected paths carry no WWW-Authenticate: Bearer challenge"

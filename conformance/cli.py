@@ -22,6 +22,7 @@ from conformance.expected import (
 )
 from conformance.outcomes import HarnessError
 from conformance.profile import Profile, ProfileError, default_profile_path, load_profile
+from conformance.redaction import Redactor
 from conformance.reports import write_all, write_html, write_json, write_junit
 from conformance.reports.console import ConsoleReporter
 from conformance.runner import (
@@ -73,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         type=Path,
         help="write conformance.json, conformance.xml and conformance.html into DIR",
+    )
+    parser.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="show tokens, the password and the signing secret in full in the console and the "
+        "reports (for local debugging; reports are otherwise safe to publish as CI artifacts)",
     )
     parser.add_argument(
         "--expected-failures",
@@ -152,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     where = profile.target.base_url or f"in-process {profile.target.app}"
     print(f"dualtoken conformance: {profile.target.name} ({where}), time mode {profile.time.mode}")
-    reporter = ConsoleReporter(strict=args.strict)
+    redactor = Redactor(show=args.show_secrets)
+    reporter = ConsoleReporter(strict=args.strict, redact=redactor)
 
     def case_done(result: CaseResult) -> None:
         mark_expected(result, expected)
@@ -160,7 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         suite = asyncio.run(
-            run_suite_async(profile, cases=cases, strict=args.strict, on_result=case_done)
+            run_suite_async(
+                profile,
+                cases=cases,
+                strict=args.strict,
+                on_result=case_done,
+                redactor=redactor,
+            )
         )
     except TargetUnreachable as exc:
         return _fail(f"{exc}\n(is the server running? check [target] base_url or --base-url)")

@@ -21,6 +21,7 @@ from conformance.outcomes import (
     Skipped,
 )
 from conformance.profile import Hook, LogoutRequest, Profile
+from conformance.sessions import Session
 from conformance.target import HeaderList, Target, run_shell
 from conformance.timecontrol import TimeControl
 from conformance.verify import (
@@ -33,18 +34,6 @@ from conformance.verify import (
 )
 
 __all__ = ["CaseContext", "Session"]
-
-
-@dataclass
-class Session:
-    """The tokens of one login, as the target handed them out."""
-
-    access: str
-    refresh: str
-    response: httpx.Response
-
-    def claims(self, token: str | None = None) -> dict[str, Any]:
-        return decode_unverified(token or self.access)[1]
 
 
 KEY_MISMATCH = "the profile's {section} key does not sign {kind} tokens the way the target does"
@@ -132,8 +121,24 @@ class CaseContext:
     ) -> httpx.Response:
         payload = self.login_payload(username, password)
         if self.profile.login.encoding == "form":
-            return await self.request("POST", self.profile.login.path, data=payload)
-        return await self.request("POST", self.profile.login.path, json=payload)
+            response = await self.request("POST", self.profile.login.path, data=payload)
+        else:
+            response = await self.request("POST", self.profile.login.path, json=payload)
+        self._note_session(response)
+        return response
+
+    def _note_session(self, response: httpx.Response) -> None:
+        """Every login answer with tokens is a session the run must log out at its end, also
+        when a case reads the answer itself instead of calling login()."""
+        if not response.is_success:
+            return
+        try:
+            access, refresh = self.tokens_from(response, at_login=True)
+        except CaseFailure:
+            return  # the case that asked judges the answer; nothing to log out
+        if refresh:
+            session = Session(access=access, refresh=refresh, response=response)
+            self.target.sessions.opened_by_login(session)
 
     def tokens_from(self, response: httpx.Response, *, at_login: bool) -> tuple[str, str]:
         """(access, refresh) from a login or refresh answer; refresh is '' when absent."""
@@ -154,6 +159,8 @@ class CaseContext:
             raise CaseFailure(
                 f"{where} answer: {spec.refresh_token_field!r} as a string", describe(response)
             )
+        # Live credentials from now on: reports must show them shortened.
+        self.target.redactor.tokens((access, refresh or ""))
         return access, refresh or ""
 
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
@@ -179,7 +186,9 @@ class CaseContext:
                     else ")"
                 )
             )
-        return Session(access=access, refresh=refresh, response=response)
+        return self.target.sessions.from_response(response) or Session(
+            access=access, refresh=refresh, response=response
+        )
 
     async def second_login(self, first: Session, covered_by: str) -> Session:
         """Another login whose tokens differ from `first`'s, for cases about two sessions.
@@ -218,14 +227,24 @@ class CaseContext:
         return await self.request("POST", spec.path, headers={"Cookie": f"{spec.field}={token}"})
 
     async def refresh(self, session: Session) -> Session:
-        """Refresh and return the resulting session (the new refresh token, if one came)."""
+        """Refresh and return the resulting session (the new refresh token, if one came).
+        A refused or unusable answer is REFRESH-OK-01's finding, not the calling case's."""
         response = await self.refresh_response(session.refresh)
-        if not response.is_success:
-            raise PreconditionFailed(
-                f"refresh with a fresh refresh token failed: {describe(response)}"
-            )
-        access, refresh = self.tokens_from(response, at_login=False)
-        return Session(access=access, refresh=refresh or session.refresh, response=response)
+        self.premise(
+            response.is_success,
+            f"a refresh with a fresh refresh token works (got {describe(response)[:80]})",
+            "REFRESH-OK-01",
+        )
+        try:
+            access, refresh = self.tokens_from(response, at_login=False)
+        except CaseFailure as failure:
+            raise Skipped(
+                f"premise not met: a usable refresh answer ({failure.expected}); "
+                "covered by REFRESH-OK-01"
+            ) from None
+        refreshed = Session(access=access, refresh=refresh or session.refresh, response=response)
+        self.target.sessions.refreshed(session, refreshed)
+        return refreshed
 
     async def protected(self, token: str | None, path: str | None = None) -> httpx.Response:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}
@@ -234,6 +253,7 @@ class CaseContext:
     async def logout(self, session: Session) -> list[httpx.Response]:
         if not self.profile.logout:
             raise Skipped("the profile declares no logout")
+        self.target.sessions.closed(session)
         return [await self._logout_step(step, session) for step in self.profile.logout]
 
     async def _logout_step(self, step: LogoutRequest, session: Session) -> httpx.Response:
@@ -254,14 +274,27 @@ class CaseContext:
         return await self.request(step.method, step.path, headers=headers)
 
     async def logged_out(self, session: Session) -> list[httpx.Response]:
-        """Log out and insist that every step succeeded (a precondition for revocation cases)."""
+        """Log out and insist that every step succeeded: a premise of the revocation cases,
+        whose failure LOGOUT-OK-01 reports."""
         responses = await self.logout(session)
         for step, response in zip(self.profile.logout, responses, strict=True):
-            if not response.is_success:
-                raise CaseFailure(
-                    f"logout {step.method} {step.path}: accepted (2xx)", describe(response)
-                )
+            self.premise(
+                response.is_success,
+                f"logout {step.method} {step.path} succeeds (got {describe(response)[:80]})",
+                "LOGOUT-OK-01",
+            )
         return responses
+
+    async def revoked_premise(self, session: Session) -> None:
+        """After logout, the session's refresh token is refused: what LOGOUT-REVOKE-01 checks,
+        and what the cases about how far or how long revocation reaches rely on."""
+        response = await self.refresh_response(session.refresh)
+        self.expect_no_crash(response, "refresh with the logged-out refresh token")
+        self.premise(
+            not response.is_success,
+            "logout revokes the refresh token (it still refreshes)",
+            "LOGOUT-REVOKE-01",
+        )
 
     # --- time -----------------------------------------------------------------------------
 
@@ -308,10 +341,14 @@ class CaseContext:
         if message:
             self.notes.append(message)
 
-    def expect_rejected(self, response: httpx.Response, what: str) -> None:
-        """A protected resource refused a token."""
+    def expect_rejected(
+        self, response: httpx.Response, what: str, *, malformed: bool = False
+    ) -> None:
+        """A protected resource refused a token. A `malformed` one (outside RFC 6750 §2.1's
+        b64token grammar) may also be refused as a bad request: 400 invalid_request (§3.1)."""
         rejection = self.profile.rejection
-        self.note(verify_rejected(response, rejection.statuses, rejection.tolerated, what))
+        statuses = (*rejection.statuses, 400) if malformed else rejection.statuses
+        self.note(verify_rejected(response, statuses, rejection.tolerated, what))
 
     def expect_missing_rejected(self, response: httpx.Response, what: str) -> None:
         """A protected resource refused a request that carried no token at all."""
@@ -464,6 +501,13 @@ class CaseContext:
             return forgers[as_kind].sign_with_header(header, json.dumps(payload).encode())
         changes, header_changes = self.kind_marker(as_kind)
         return forgers[kind].resign(token, changes=changes, header_changes=header_changes)
+
+    def premise(self, condition: bool, what: str, covered_by: str) -> None:
+        """Stop here unless `condition`: the case relies on `what`, which case `covered_by`
+        checks and reports. A broken premise is that case's finding, never a FAIL of this
+        one about something else (TEAM.md decision 4)."""
+        if not condition:
+            raise Skipped(f"premise not met: {what}; covered by {covered_by}")
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:

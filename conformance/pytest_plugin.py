@@ -20,11 +20,13 @@ from conformance.catalogue import CATALOGUE
 from conformance.catalogue.case import Case
 from conformance.outcomes import Outcome
 from conformance.profile import Profile, ProfileError, load_profile
+from conformance.redaction import Redactor
 from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult, TargetUnreachable, run_suite_async
 
 RESULTS = pytest.StashKey[dict[str, CaseResult]]()
 PROFILE = pytest.StashKey[Profile]()
+REDACTOR = pytest.StashKey[Redactor]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target-base-url", metavar="URL", default=None, help="override base_url")
     group.addoption(
         "--target-strict", action="store_true", help="NON-STRICT verdicts fail instead of xfail"
+    )
+    group.addoption(
+        "--show-secrets",
+        action="store_true",
+        help="show tokens, the password and the signing secret in full in failure reports",
     )
 
 
@@ -53,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if base_url:
         profile = profile.with_base_url(base_url)
     config.stash[PROFILE] = profile
+    config.stash[REDACTOR] = Redactor(show=bool(config.getoption("--show-secrets")))
 
 
 class ConformanceFailure(Exception):
@@ -76,7 +84,8 @@ class CaseItem(pytest.Item):
         if result.outcome is Outcome.NON_STRICT and not strict:
             pytest.xfail(f"NON-STRICT: {result.detail}")
         if result.outcome is not Outcome.PASS:
-            raise ConformanceFailure(ConsoleReporter.failure(1, result))
+            redactor = self.config.stash[REDACTOR]
+            raise ConformanceFailure(ConsoleReporter.failure(1, result, redactor))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailure):
@@ -119,7 +128,11 @@ def _results(session: pytest.Session) -> dict[str, CaseResult]:
     if RESULTS not in config.stash:
         selected = [item.case for item in session.items if isinstance(item, CaseItem)]
         try:
-            suite = asyncio.run(run_suite_async(config.stash[PROFILE], cases=selected))
+            suite = asyncio.run(
+                run_suite_async(
+                    config.stash[PROFILE], cases=selected, redactor=config.stash[REDACTOR]
+                )
+            )
         except TargetUnreachable as exc:
             pytest.exit(str(exc), returncode=2)
         config.stash[RESULTS] = suite.by_id()

@@ -13,7 +13,7 @@ from conformance.catalogue import CATALOGUE
 from conformance.catalogue.case import Case, declared_absent, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
-from conformance.forge import Forger
+from conformance.forge import Forger, decode_unverified
 from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
     CaseFailure,
@@ -24,6 +24,8 @@ from conformance.outcomes import (
     TargetError,
 )
 from conformance.profile import Profile
+from conformance.redaction import Redactor
+from conformance.sessions import Session
 from conformance.target import AppFactory, ASGIApp, Target
 from conformance.timecontrol import TimeControl, make_time_control
 
@@ -78,6 +80,12 @@ class SuiteResult:
     strict: bool = False
     # Expected-failures entries whose case ran and no longer deviates.
     stale_expected: list[str] = field(default_factory=list)
+    # Sessions the run logged in, and how many of them its final logout round ended.
+    sessions_opened: int = 0
+    sessions_logged_out: int = 0
+    sessions_expired: int = 0
+    # What every report passes its text through: tokens shortened, secrets cut.
+    redact: Redactor = field(default_factory=Redactor)
 
     def counts(self) -> Counter[Outcome]:
         """Results per outcome; DECLARED has its own count (a finding the profile declared,
@@ -179,13 +187,18 @@ async def run_suite_async(
     app_factory: AppFactory | None = None,
     strict: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
+    redactor: Redactor | None = None,
 ) -> SuiteResult:
-    """Run `cases` (default: the whole catalogue) against the profile's target."""
+    """Run `cases` (default: the whole catalogue) against the profile's target; then log out
+    every session the run opened. `redactor` (default: shorten everything) is what the
+    reports will pass their text through."""
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
     if not profile.target.command:
-        return await _run_cases(profile, selected, app, app_factory, strict, on_result, started)
+        return await _run_cases(
+            profile, selected, app, app_factory, strict, on_result, started, redactor=redactor
+        )
     process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
     try:
         await process.start()
@@ -204,6 +217,7 @@ async def run_suite_async(
             on_result,
             started,
             restarter=process.restart,
+            redactor=redactor,
         )
     finally:
         await process.stop()
@@ -220,11 +234,15 @@ async def _run_cases(
     started: float,
     *,
     restarter: Callable[[], Awaitable[None]] | None = None,
+    redactor: Redactor | None = None,
 ) -> SuiteResult:
     loop = asyncio.get_running_loop()
     forger = Forger(profile.signing)
     results: list[CaseResult] = []
-    target = Target(profile, app=app, app_factory=app_factory, restarter=restarter)
+    redactor = redactor if redactor is not None else Redactor()
+    target = Target(
+        profile, app=app, app_factory=app_factory, redactor=redactor, restarter=restarter
+    )
     async with target:
         clock = make_time_control(profile, target)
         try:
@@ -239,12 +257,68 @@ async def _run_cases(
                 results.append(result)
                 if on_result is not None:
                     on_result(result)
+            logged_out, expired = await _log_out_everything(
+                CaseContext(profile, target, clock, forger)
+            )
         finally:
             # Putting the target's clock back is a courtesy; a target gone by now must not
             # turn a finished run into a crash.
             with contextlib.suppress(HarnessError):
                 await clock.stop()
-    return SuiteResult(profile, results, loop.time() - started, strict)
+    suite = SuiteResult(profile, results, loop.time() - started, strict, redact=redactor)
+    suite.sessions_opened, suite.sessions_logged_out = target.sessions.opened, logged_out
+    suite.sessions_expired = expired
+    return suite
+
+
+# Logouts at the end of a run go this many at a time, within this many request deadlines.
+LOGOUT_CONCURRENCY = 8
+LOGOUT_DEADLINES = 2
+
+
+async def _log_out_everything(context: CaseContext) -> tuple[int, int]:
+    """Log out every session still open, so the run leaves no live refresh token behind:
+    (logouts the target accepted, sessions whose refresh token had expired anyway). A session
+    whose access token expired is refreshed first, as a client would. Nothing here can change a
+    verdict: every failure is swallowed, and a slow target is left after a bounded wait."""
+    if not context.profile.logout:
+        return 0, 0
+    try:
+        now = await context.now()
+    except Exception:
+        return 0, 0
+    sessions = context.target.sessions.still_open()
+    live = [session for session in sessions if not _expired(session.refresh, now)]
+    gate = asyncio.Semaphore(LOGOUT_CONCURRENCY)
+
+    async def log_out(session: Session) -> bool:
+        async with gate:
+            try:
+                if all(r.is_success for r in await context.logout(session)):
+                    return True
+                renewed = await context.refresh(session)
+                return all(r.is_success for r in await context.logout(renewed))
+            except Exception:
+                return False
+
+    tasks = [asyncio.create_task(log_out(session)) for session in live]
+    if not tasks:
+        return 0, len(sessions)
+    done, pending = await asyncio.wait(tasks, timeout=LOGOUT_DEADLINES * context.target.timeout)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+    return sum(1 for task in done if task.result()), len(sessions) - len(live)
+
+
+def _expired(token: str, now: float) -> bool:
+    """The token's `exp` (when it is a JWT that has one) is past: nothing left to log out."""
+    try:
+        exp = decode_unverified(token)[1].get("exp")
+    except Exception:
+        return False
+    return isinstance(exp, int | float) and exp <= now
 
 
 def run_suite(
@@ -255,6 +329,7 @@ def run_suite(
     app_factory: AppFactory | None = None,
     strict: bool = False,
     on_result: Callable[[CaseResult], None] | None = None,
+    redactor: Redactor | None = None,
 ) -> SuiteResult:
     """Synchronous `run_suite_async`, for scripts and tests outside an event loop."""
     return asyncio.run(
@@ -265,5 +340,6 @@ def run_suite(
             app_factory=app_factory,
             strict=strict,
             on_result=on_result,
+            redactor=redactor,
         )
     )

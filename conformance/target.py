@@ -17,17 +17,17 @@ from typing import Any
 import httpx
 
 from conformance.exchange import Exchange
+from conformance.http11 import HTTP11Client, RawRequest, RawResponse
+from conformance.inprocess import ASGIApp, send_in_process
 from conformance.outcomes import ConnectionCut, HarnessError, PreconditionFailed, TargetError
 from conformance.profile import Profile
+from conformance.redaction import Redactor
+from conformance.sessions import SessionLedger
 
 __all__ = ["ASGIApp", "AppFactory", "Target", "load_app", "run_shell"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-    Awaitable[None],
-]
 AppFactory = Callable[[], ASGIApp]
 HeaderList = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
 
@@ -112,6 +112,18 @@ async def run_shell(command: str, within: float) -> tuple[int, str]:
     return await process.wait(), output.decode(errors="replace")
 
 
+def _as_bytes(headers: HeaderList | Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
+    """Headers as the bytes to send: text as UTF-8 (which httpx would refuse outside ASCII)."""
+    if headers is None:
+        return []
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [(_encoded(name), _encoded(value)) for name, value in pairs]
+
+
+def _encoded(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
 def _no_cookie_jar() -> CookieJar:
     # The suite sends cookies explicitly so that it can check their attributes and scope;
     # a jar that keeps nothing stops httpx from sending them behind its back.
@@ -127,16 +139,27 @@ class Target:
         *,
         app: ASGIApp | None = None,
         app_factory: AppFactory | None = None,
+        redactor: Redactor | None = None,
         restarter: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.profile = profile
         # Restarts a target the suite started itself ([target] command).
         self._restarter = restarter
+        # Reports show what this target handed out shortened, and the profile's secrets never.
+        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor.secret(profile.credentials.password, "password")
+        self.redactor.secret(profile.signing.secret, "signing secret")
+        self.redactor.secret(profile.signing.private_key, "private key")
+        if profile.refresh_signing is not None:
+            self.redactor.secret(profile.refresh_signing.secret, "refresh signing secret")
+            self.redactor.secret(profile.refresh_signing.private_key, "refresh private key")
+        self.sessions = SessionLedger()
         self.timeout = profile.target.timeout
         self._app = app
         self._app_factory = app_factory
         self._lifespan: _Lifespan | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._builder: httpx.AsyncClient | None = None
+        self._wire: HTTP11Client | None = None
         self._silent_in_a_row = 0
         # Requests sent per path, so the runner can keep under a declared rate limit.
         self.sent: Counter[str] = Counter()
@@ -156,25 +179,26 @@ class Target:
         return load_app(spec.app, factory=spec.app_factory, options=spec.app_options)
 
     async def _open(self) -> None:
-        timeout = httpx.Timeout(self.timeout)
         if self.in_process:
             if self._app is None:
                 self._app = self._build_app()
             self._lifespan = _Lifespan(self._app)
             await self._lifespan.startup(self.timeout)
-            transport: httpx.AsyncBaseTransport = httpx.ASGITransport(
-                app=self._app, raise_app_exceptions=False
-            )
         else:
-            transport = httpx.AsyncHTTPTransport(retries=0)
-        self._client = httpx.AsyncClient(
-            transport=transport, base_url=self.base_url, timeout=timeout, cookies=_no_cookie_jar()
-        )
+            url = httpx.URL(self.base_url)
+            tls = url.scheme == "https"
+            self._wire = HTTP11Client(url.host, url.port or (443 if tls else 80), tls=tls)
+        # Used only to build requests (URL joining, body encoding, the usual headers); the
+        # bytes go out through our own client, which sends what httpx would refuse to.
+        self._builder = httpx.AsyncClient(base_url=self.base_url, cookies=_no_cookie_jar())
 
     async def _close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._builder is not None:
+            await self._builder.aclose()
+            self._builder = None
+        if self._wire is not None:
+            await self._wire.aclose()
+            self._wire = None
         if self._lifespan is not None:
             await self._lifespan.shutdown(self.timeout)
             self._lifespan = None
@@ -197,21 +221,35 @@ class Target:
         data: Mapping[str, str] | None = None,
         content: bytes | None = None,
         timeout: float | None = None,
+        request_target: bytes | None = None,
     ) -> httpx.Response:
-        """Send one request; record it; raise TargetError when no answer comes in time."""
-        if self._client is None:
+        """Send one request exactly as given; record it; raise TargetError when no answer
+        comes in time. `method` goes on the wire as written; `request_target` replaces the
+        path as sent (for targets no URL can express)."""
+        if self._builder is None:
             raise HarnessError("the target is not open")
-        request = self._client.build_request(
-            method, path, headers=headers, json=json, data=data, content=content
+        request = self._builder.build_request(
+            method or "GET",
+            path,
+            headers=_as_bytes(headers),
+            json=json,
+            data=data,
+            content=content,
+        )
+        raw = RawRequest(
+            method=method.encode("utf-8"),
+            target=request_target if request_target is not None else request.url.raw_path,
+            headers=list(request.headers.raw),
+            body=request.content,
         )
         exchange = Exchange(
             method=method,
             url=str(request.url),
+            request_target="" if request_target is None else request_target.decode("latin-1"),
             request_headers=[
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in request.headers.raw
+                (name.decode("latin-1"), value.decode("latin-1")) for name, value in raw.headers
             ],
-            request_body=request.content,
+            request_body=raw.body,
         )
         record.append(exchange)
         self.sent[path] += 1
@@ -223,18 +261,12 @@ class Target:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            # wait_for bounds in-process apps too, where httpx's own timeouts never fire.
-            response = await asyncio.wait_for(self._send(request), deadline + 0.5)
-        except (TimeoutError, httpx.TimeoutException):
+            # wait_for bounds in-process apps too, which have no socket timeouts at all.
+            answer = await asyncio.wait_for(self._send(raw), deadline + 0.5)
+        except TimeoutError:
             self._silent_in_a_row += 1
             exchange.error = f"no answer within {deadline:g} s"
             raise TargetError(f"{method} {path}: {exchange.error}") from None
-        except httpx.LocalProtocolError as exc:
-            # Our own HTTP client refused to send it: the request, not the target, is at fault.
-            exchange.error = f"not sent: {exc}"
-            raise HarnessError(
-                f"{method} {path}: the HTTP client cannot send this: {exc}"
-            ) from None
         except httpx.TransportError as exc:
             self._silent_in_a_row += 1
             exchange.error = describe_transport_error(exc)
@@ -242,23 +274,38 @@ class Target:
         finally:
             exchange.elapsed_ms = (loop.time() - started) * 1000
         self._silent_in_a_row = 0
-        exchange.status = response.status_code
+        exchange.retried = answer.retried
+        exchange.status = answer.status
         exchange.response_headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in response.headers.raw
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers
         ]
-        exchange.response_body = response.content
+        exchange.response_body = answer.body
+        response = httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=httpx.ByteStream(answer.body),
+            request=request,
+            extensions={
+                "http_version": b"HTTP/" + answer.http_version,
+                "reason_phrase": answer.reason,
+            },
+        )
+        try:
+            response.read()
+        except httpx.DecodingError as exc:
+            exchange.error = f"the answer's Content-Encoding does not decode: {exc}"
+            raise TargetError(f"{method} {path}: {exchange.error}") from None
         return response
 
     def forgive_silence(self) -> None:
         """A case expected the connection to be cut; do not count it towards giving up."""
         self._silent_in_a_row = 0
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        assert self._client is not None
-        response = await self._client.send(request)
-        await response.aread()
-        return response
+    async def _send(self, request: RawRequest) -> RawResponse:
+        if self._app is not None and self.in_process:
+            return await send_in_process(self._app, request)
+        assert self._wire is not None
+        return await self._wire.send(request)
 
     async def restart(self) -> None:
         """Restart the target: run the profile's command, or rebuild an in-process app."""

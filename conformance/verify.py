@@ -45,9 +45,10 @@ def verify_no_crash(response: httpx.Response, what: str) -> None:
 def verify_rejected(
     response: httpx.Response, statuses: tuple[int, ...], tolerated: tuple[int, ...], what: str
 ) -> str | None:
-    """A correct rejection: a status from `statuses`. Any other 4xx is a refusal too, so the
-    requirement holds and only the status habit differs: that returns a note (the caller
-    records it as NON-STRICT), the same in every case. A 2xx, 3xx or 5xx raises."""
+    """A correct rejection: a status from `statuses`. Any other 4xx still refuses, so the
+    requirement holds and only the status habit differs (RFC 6750 §3.1 and RFC 6749 §5.2 name
+    their statuses with SHOULD, or "unless specified otherwise"): that returns a note, which
+    the caller records as NON-STRICT. A 2xx, a 3xx or a 5xx raises."""
     verify_no_crash(response, what)
     if response.status_code in statuses:
         return None
@@ -55,8 +56,11 @@ def verify_rejected(
     if response.is_success:
         raise CaseFailure(expected, f"accepted: {describe(response)}")
     if 400 <= response.status_code < 500:
-        known = " (listed in [rejection] tolerated)" if response.status_code in tolerated else ""
-        return f"{expected}; got {response.status_code}, a refusal with another status{known}"
+        listed = " (listed in [rejection] tolerated)" if response.status_code in tolerated else ""
+        return (
+            f"{expected}; got {response.status_code} (refused, but not with the declared "
+            f"status){listed}"
+        )
     raise CaseFailure(expected, describe(response))
 
 

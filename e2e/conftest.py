@@ -3,7 +3,8 @@
 Layers (each overridable, as pytest-playwright intends):
 - `browser_type_launch_args`: system Chromium (or $DUALTOKEN_CHROMIUM), headless-friendly flags.
 - `servers`: a session-wide pool of reference servers, one per configuration, started on first
-  use on a free loopback port, each serving a frontend build (default or faulty).
+  use on a free loopback port, each serving the frontend build (the faulty builds are the
+  client suite's proof, in tests/e2e/).
 - `app_server`: the server a test asked for with `@pytest.mark.server("name")` (default "plain").
 - `browser_context_args`: pytest-playwright's, plus `base_url` = that server, so tests say
   `page.goto("/login")`.
@@ -12,7 +13,6 @@ Layers (each overridable, as pytest-playwright intends):
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from e2e.frontend_build import build_faulty, ensure_default_build
+from e2e.frontend_build import ensure_default_build
 from e2e.harness import Harness, Tab
 from e2e.network import NetworkLog
 from e2e.servers import RunningServer, ServerSpec, start_server
@@ -55,8 +55,6 @@ SERVER_SETTINGS: dict[str, tuple[str, dict[str, str]]] = {
             "DUALTOKEN_ROTATION": "1",
         },
     ),
-    "faulty": ("faulty", {}),
-    "faulty-rotation": ("faulty", {"DUALTOKEN_ROTATION": "1"}),
 }
 
 
@@ -90,11 +88,7 @@ class ServerPool:
 
     def build(self, kind: str) -> Path:
         if kind not in self._builds:
-            self._builds[kind] = (
-                ensure_default_build()
-                if kind == "default"
-                else build_faulty(self.workdir / "dist-faulty")
-            )
+            self._builds[kind] = ensure_default_build()
         return self._builds[kind]
 
     def get(self, name: str) -> RunningServer:
@@ -189,37 +183,6 @@ def make_harness(context: BrowserContext, page: Page, app_server: RunningServer)
 @pytest.fixture
 def harness(make_harness: HarnessFactory, scheme: str) -> Harness:
     return make_harness(f"scheme={scheme}")
-
-
-class Measurements:
-    """Figures the run reports (e.g. /refresh calls per burst), written at the end."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-
-    def record(self, name: str, value: object) -> None:
-        self.values[name] = value
-
-
-_MEASUREMENTS = Measurements()
-
-
-@pytest.fixture(scope="session")
-def measurements(pytestconfig: pytest.Config) -> Iterator[Measurements]:
-    yield _MEASUREMENTS
-    if _MEASUREMENTS.values:
-        output = Path(pytestconfig.getoption("--output")).absolute()
-        output.mkdir(parents=True, exist_ok=True)
-        (output / "measurements.json").write_text(
-            json.dumps(_MEASUREMENTS.values, indent=2, sort_keys=True) + "\n"
-        )
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _MEASUREMENTS.values:
-        terminalreporter.section("e2e measurements")
-        for name, value in sorted(_MEASUREMENTS.values.items()):
-            terminalreporter.line(f"{name}: {value}")
 
 
 def pytest_report_header() -> list[str]:

@@ -6,8 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.servers import REPO_ROOT
-
+REPO_ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = REPO_ROOT / "frontend"
 DEFAULT_DIST = FRONTEND / "dist"
 # What a build depends on: if any of these is newer than the build, the build is stale.

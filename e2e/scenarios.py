@@ -1,19 +1,18 @@
-"""The browser scenarios, as plain functions of a Harness.
+"""Our frontend's own browser scenarios, as plain functions of a Harness.
 
-The tests run them against the shipped client (they must pass, for both schemes) and against
-the faulty variants (they must fail). Every check carries a label in brackets, e.g. `[settle]`,
-so the proof can name which rule caught which fault rather than accept any failure.
+What any dual-token client must do (one refresh per expiry, settling, no loop, rotation, ...)
+is the client suite's catalogue (e2e/catalogue.py), run on this frontend by tests/e2e/. These
+scenarios check what is particular to this app: its messages, login reasons, loading states,
+tab propagation and fallbacks. Every check carries a label in brackets, e.g. `[settle]`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from e2e.faults import Hold, ProtectedAnswers, RefreshAnswers
+from e2e.faults import Hold, ProtectedAnswers
 from e2e.harness import DASHBOARD_URL, LOGIN_URL, Harness, Tab
 from e2e.network import Exchange, wait_until
 
@@ -45,14 +44,6 @@ def expect_session_ended(tab: Tab, reason: str) -> None:
     )
     assert tab.status.access_token() is None, "[tokens-cleared] access token still stored"
     assert tab.status.refresh_token() is None, "[tokens-cleared] refresh token still stored"
-
-
-def by_call(exchanges: list[Exchange]) -> dict[str, list[Exchange]]:
-    grouped: dict[str, list[Exchange]] = defaultdict(list)
-    for exchange in exchanges:
-        if exchange.call_tag is not None:
-            grouped[exchange.call_tag].append(exchange)
-    return dict(grouped)
 
 
 def describe(exchanges: list[Exchange]) -> str:
@@ -124,39 +115,6 @@ def silent_refresh(h: Harness) -> None:
     expect_logged_in_on_dashboard(tab)
 
 
-def concurrent_burst(h: Harness, size: int = 10) -> int:
-    """`size` protected calls meet an expired token at once: exactly one /refresh, every call
-    retried exactly once (401 with the old token, then 200 with the new one). Returns the
-    number of /refresh calls."""
-    tab = h.log_in()
-    old_token = tab.status.access_token()
-    h.server.expire_access_tokens()
-    mark = h.network.mark()
-    tab.dashboard.fire_burst(size)
-    expect(tab.dashboard.burst_pending, "[settle] burst calls still pending").to_have_text(
-        "0", timeout=10_000
-    )
-    expect(tab.dashboard.burst_ok, "[all-succeed] not every call succeeded").to_have_text(str(size))
-    refreshes = h.network.since(mark, "/refresh", "POST")
-    assert len(refreshes) == 1, (
-        f"[one-refresh] {size} concurrent calls after expiry made {len(refreshes)} "
-        f"/refresh calls, expected exactly 1"
-    )
-    new_token = tab.status.access_token()
-    calls = by_call(h.network.since(mark, "/protected", "GET"))
-    assert len(calls) == size, f"[retry-once] saw {len(calls)} distinct calls, sent {size}"
-    for tag, attempts in calls.items():
-        statuses = [attempt.status for attempt in attempts]
-        assert statuses == [401, 200], f"[retry-once] call {tag}: statuses {statuses}"
-        assert attempts[0].authorization == f"Bearer {old_token}", f"[retry-once] call {tag}"
-        assert attempts[1].authorization == f"Bearer {new_token}", f"[retry-once] call {tag}"
-    expect(tab.status.notice, "[silent] the user saw a message").not_to_have_attribute(
-        "data-kind", "session-expired"
-    )
-    expect_logged_in_on_dashboard(tab)
-    return len(refreshes)
-
-
 # --- the session ends ----------------------------------------------------------------------------
 
 
@@ -223,13 +181,6 @@ def refresh_token_missing(h: Harness) -> None:
     _burst_ends_session(h, tab, expected_refreshes=0)
 
 
-def refresh_answering_401(h: Harness) -> None:
-    tab = h.log_in()
-    RefreshAnswers(h.context, 401)
-    h.server.expire_access_tokens()
-    _burst_ends_session(h, tab, expected_refreshes=1)
-
-
 # --- failures that must not end the session ------------------------------------------------------
 
 
@@ -258,24 +209,6 @@ def retry_answering_401_settles(h: Harness) -> None:
     expect(tab.dashboard.result).to_contain_text("Hello user1")
 
 
-def protected_always_401(h: Harness) -> None:
-    """A route that refuses even fresh tokens: one refresh, one retry, then the call fails."""
-    tab = h.log_in()
-    old_token = tab.status.access_token()
-    ProtectedAnswers(h.context, 401, spare_token=old_token)
-    h.server.expire_access_tokens()
-    mark = h.network.mark()
-    tab.dashboard.fetch_protected()
-    tab.page.wait_for_timeout(QUIET_MS)  # a looping client shows itself within this
-    refreshes = h.network.since(mark, "/refresh", "POST")
-    attempts = h.network.since(mark, "/protected", "GET")
-    assert len(refreshes) == 1, f"[no-loop] {len(refreshes)} /refresh calls for one click"
-    assert len(attempts) == 2, f"[retry-once] {len(attempts)} attempts for one click"
-    expect_settled(tab)
-    expect(tab.dashboard.result_error).to_have_attribute("data-kind", "unauthorized")
-    expect_logged_in_on_dashboard(tab)
-
-
 def retry_answering_5xx_keeps_session(h: Harness) -> None:
     tab = h.log_in()
     old_token = tab.status.access_token()
@@ -285,21 +218,6 @@ def retry_answering_5xx_keeps_session(h: Harness) -> None:
     expect(tab.dashboard.result_error).to_have_attribute("data-kind", "server")
     expect(tab.status.notice).to_have_attribute("data-kind", "server")
     expect_logged_in_on_dashboard(tab)
-    tab.dashboard.fetch_protected()
-    expect(tab.dashboard.result).to_contain_text("Hello user1")
-
-
-def refresh_answering_5xx_keeps_session(h: Harness) -> None:
-    """A refresh that fails for a transient reason is no proof the session is over."""
-    tab = h.log_in()
-    faults = RefreshAnswers(h.context, 503)
-    h.server.expire_access_tokens()
-    tab.dashboard.fire_burst(3)
-    expect_settled(tab)
-    expect(tab.dashboard.burst_failed).to_have_text("3")
-    expect(tab.status.notice).to_have_attribute("data-kind", "server")
-    expect_logged_in_on_dashboard(tab)
-    faults.stop()
     tab.dashboard.fetch_protected()
     expect(tab.dashboard.result).to_contain_text("Hello user1")
 
@@ -412,15 +330,3 @@ def login_propagates(h: Harness) -> None:
     expect(waiting.page, "[login-sync] other tab stayed on /login").to_have_url(
         DASHBOARD_URL, timeout=SETTLE_MS
     )
-
-
-#: The scenarios the faulty-client proof runs, by name.
-PROOF_SCENARIOS: dict[str, Callable[[Harness], object]] = {
-    "concurrent_burst": concurrent_burst,
-    "refresh_token_expired": refresh_token_expired,
-    "refresh_token_missing": refresh_token_missing,
-    "refresh_answering_401": refresh_answering_401,
-    "retry_answering_401_settles": retry_answering_401_settles,
-    "protected_always_401": protected_always_401,
-    "two_tabs_share_one_refresh": two_tabs_share_one_refresh,
-}

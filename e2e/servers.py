@@ -1,26 +1,16 @@
-"""The reference server for the browser tests: tests/servers.py's real process, plus test hooks."""
+"""The reference server for our frontend's own browser tests, started by e2e.api (the client
+suite's embedded API), plus the test hooks those tests use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from tests.servers import ServerProcess, ServerStartError, start_reference_server
+from e2e.api import ACCESS_TTL, REFRESH_TTL, ApiServer, ApiStartError, start_api
 
-ACCESS_TTL = 60
-REFRESH_TTL = 3600
-
-# On top of tests/servers.py's defaults (dev mode, memory store): the clock hooks the scenarios
-# expire tokens with, no /refresh rate limit (bursts are the point), and short, known TTLs.
-E2E_SERVER_ENV: dict[str, str] = {
-    "DUALTOKEN_TEST_CLOCK": "1",
-    "DUALTOKEN_REFRESH_RATE_LIMIT": "0",
-    "DUALTOKEN_ACCESS_TTL": str(ACCESS_TTL),
-    "DUALTOKEN_REFRESH_TTL": str(REFRESH_TTL),
-}
+__all__ = ["ACCESS_TTL", "REFRESH_TTL", "RunningServer", "ServerSpec", "start_server"]
 
 
 @dataclass(frozen=True)
@@ -37,37 +27,33 @@ class RunningServer:
     """A started server: its base URL, process and log, and the test hooks it offers."""
 
     spec: ServerSpec
-    process: ServerProcess
+    process: ApiServer
 
     @property
     def url(self) -> str:
-        return self.process.base_url
+        return self.process.url
 
     def is_running(self) -> bool:
-        return self.process.popen.poll() is None
+        return self.process.is_running()
 
     def api(self) -> httpx.Client:
         """A plain HTTP client for the API (outside the browser), e.g. to check old tokens."""
-        return httpx.Client(base_url=self.url, timeout=10.0)
+        return self.process.client()
 
-    def advance_clock(self, seconds: float) -> float:
+    def advance_clock(self, seconds: float) -> None:
         """Move the server's clock forward; every token check reads it."""
-        with self.api() as client:
-            response = client.post("/__test__/clock", json={"advance": seconds})
-            response.raise_for_status()
-            now: Any = response.json()["now"]
-            return float(now)
+        self.process.advance_clock(seconds)
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expired; refresh tokens stay valid."""
-        self.advance_clock(ACCESS_TTL + 1)
+        self.process.expire_access_tokens()
 
     def expire_refresh_tokens(self) -> None:
         """Make every token issued so far expired, refresh tokens included."""
-        self.advance_clock(REFRESH_TTL + 1)
+        self.process.expire_refresh_tokens()
 
     def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.process.log().splitlines()[-lines:]) or "(no log)"
+        return self.process.log_tail(lines)
 
     def stop(self) -> None:
         self.process.stop()
@@ -79,9 +65,11 @@ def start_server(spec: ServerSpec, workdir: Path) -> RunningServer:
     settings = {
         key: value.replace("{workdir}", str(workdir)) for key, value in spec.settings.items()
     }
-    env = {**E2E_SERVER_ENV, "DUALTOKEN_FRONTEND_DIST": str(spec.dist), **settings}
+    # Rotation and cookie mode come from the spec's settings, which override these defaults.
     try:
-        process = start_reference_server(env, log_dir=workdir)
-    except ServerStartError as error:
-        raise ServerStartError(f"server {spec.name!r}: {error}") from error
+        process = start_api(
+            rotation=False, cookie=False, static=spec.dist, log_dir=workdir, extra=settings
+        )
+    except ApiStartError as error:
+        raise ApiStartError(f"server {spec.name!r}: {error}") from error
     return RunningServer(spec=spec, process=process)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from e2e import scenarios
 from e2e.harness import Harness
 from e2e.pages import StatusBar
 
@@ -27,24 +26,3 @@ def test_refresh_token_is_an_httponly_cookie_only(
     assert all(cookie["httpOnly"] for cookie in cookies), cookies
     script_view = tab.page.evaluate("() => document.cookie")
     assert "refresh_token" not in script_view
-
-
-def test_concurrent_calls_share_one_refresh_in_cookie_mode(harness: Harness) -> None:
-    scenarios.concurrent_burst(harness, 10)
-    refreshes = harness.network.refresh_calls()
-    assert all("refresh_token" not in (exchange.query or {}) for exchange in refreshes), (
-        "refresh token in a URL"
-    )
-
-
-def test_expired_refresh_cookie_ends_the_session(harness: Harness) -> None:
-    scenarios.refresh_token_expired(harness)
-
-
-def test_logout_clears_the_cookie_and_revokes(context: BrowserContext, harness: Harness) -> None:
-    scenarios.logout_revokes_tokens(harness)
-    assert refresh_cookies(context) == [], "refresh cookie left after logout"
-
-
-def test_two_tabs_share_one_refresh_in_cookie_mode(harness: Harness) -> None:
-    scenarios.two_tabs_share_one_refresh(harness)

@@ -20,24 +20,12 @@ def test_missing_refresh_token_ends_the_session_without_calling_refresh(
     scenarios.refresh_token_missing(harness)
 
 
-def test_refresh_answering_401_is_called_once(harness: Harness) -> None:
-    scenarios.refresh_answering_401(harness)
-
-
 def test_retry_answering_401_settles_and_later_calls_work(harness: Harness) -> None:
     scenarios.retry_answering_401_settles(harness)
 
 
-def test_route_refusing_fresh_tokens_does_not_loop(harness: Harness) -> None:
-    scenarios.protected_always_401(harness)
-
-
 def test_retry_answering_5xx_keeps_the_session(harness: Harness) -> None:
     scenarios.retry_answering_5xx_keeps_session(harness)
-
-
-def test_refresh_answering_5xx_keeps_the_session(harness: Harness) -> None:
-    scenarios.refresh_answering_5xx_keeps_session(harness)
 
 
 def test_403_and_network_errors_keep_the_session(harness: Harness) -> None:

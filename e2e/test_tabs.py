@@ -16,12 +16,6 @@ window.BroadcastChannel = undefined;
 """
 
 
-@pytest.mark.server("rotation")
-def test_two_tabs_share_one_refresh_with_rotation(harness: Harness) -> None:
-    scenarios.two_tabs_share_one_refresh(harness)
-    expect(StatusBar(harness.page).coordination).to_have_text("web-locks+broadcast-channel")
-
-
 def test_logout_in_one_tab_logs_out_the_others(harness: Harness) -> None:
     scenarios.logout_propagates(harness)
 

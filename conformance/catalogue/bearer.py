@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.causes import NO_BEARER_CHALLENGE
 from conformance.context import CaseContext
@@ -17,7 +18,8 @@ case = FAMILY.case
     "No Authorization header is refused",
     sends="GET on the protected path without an Authorization header",
     requirement="A protected resource refuses a request without credentials with 401.",
-    spec="RFC 6750 §3, §3.1",
+    spec="RFC 6750 §3, §3.1; RFC 9110 §15.5.2",
+    quote=quotes.BEARER_MISSING_01,
 )
 async def no_header(ctx: CaseContext) -> None:
     ctx.expect_missing_rejected(await ctx.protected(None), "GET protected without credentials")
@@ -29,6 +31,7 @@ async def no_header(ctx: CaseContext) -> None:
     sends="GET on the protected path without an Authorization header",
     requirement="The 401 answer includes a WWW-Authenticate header with the Bearer scheme.",
     spec="RFC 6750 §3 (MUST include WWW-Authenticate)",
+    quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_missing(ctx: CaseContext) -> None:
     response = await ctx.protected(None)
@@ -49,6 +52,7 @@ async def challenge_missing(ctx: CaseContext) -> None:
     "should not include an error code.",
     spec="RFC 6750 §3.1",
     level=Level.SHOULD,
+    quote=quotes.BEARER_CHALLENGE_02,
 )
 async def challenge_no_error(ctx: CaseContext) -> None:
     response = await ctx.protected(None)
@@ -63,6 +67,7 @@ async def challenge_no_error(ctx: CaseContext) -> None:
     sends="GET on the protected path with a garbage bearer token",
     requirement="The refusal of a bad token includes WWW-Authenticate: Bearer.",
     spec="RFC 6750 §3",
+    quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_invalid(ctx: CaseContext) -> None:
     response = await ctx.protected("not-a-token")
@@ -82,6 +87,7 @@ async def challenge_invalid(ctx: CaseContext) -> None:
     requirement='The challenge for an invalid token carries error="invalid_token".',
     spec="RFC 6750 §3.1",
     level=Level.SHOULD,
+    quote=quotes.BEARER_CHALLENGE_04,
 )
 async def challenge_invalid_token(ctx: CaseContext) -> None:
     response = await ctx.protected("not-a-token")
@@ -100,6 +106,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
     sends="the valid access token under the Basic and Token schemes",
     requirement="Only the Bearer scheme carries an access token.",
     spec="RFC 6750 §2.1",
+    quote=quotes.R6750_GRAMMAR,
 )
 async def other_scheme(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -117,7 +124,8 @@ async def other_scheme(ctx: CaseContext) -> None:
     sends="the valid access token as 'bearer <token>' and 'BEARER <token>'",
     requirement="Authentication scheme names are case-insensitive.",
     spec="RFC 9110 §11.1; RFC 6750 §2.1",
-    level=Level.SHOULD,
+    level=Level.MUST,
+    quote=quotes.BEARER_SCHEME_02,
 )
 async def scheme_case(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -134,7 +142,8 @@ async def scheme_case(ctx: CaseContext) -> None:
     "'Bearer' with no token is refused without a crash",
     sends="Authorization: Bearer (no token), and Authorization: Bearer with a lone comma",
     requirement="A malformed Authorization header is refused (400 invalid_request or 401).",
-    spec="RFC 6750 §3.1 (invalid_request)",
+    spec="RFC 6750 §3.1 (invalid_request); RFC 9110 §15.5.1",
+    quote=quotes.R9110_400,
 )
 async def bearer_empty(ctx: CaseContext) -> None:
     path = ctx.profile.protected_paths[0]
@@ -149,6 +158,7 @@ async def bearer_empty(ctx: CaseContext) -> None:
     sends="Authorization: Bearer <valid access> <valid access>",
     requirement="A header with more than one token is malformed and refused.",
     spec="RFC 6750 §2.1 (b64token syntax), §3.1",
+    quote=quotes.R6750_GRAMMAR,
 )
 async def two_tokens(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -165,7 +175,8 @@ async def two_tokens(ctx: CaseContext) -> None:
     "Two Authorization headers do not crash the server",
     sends="two Authorization headers: a garbage token and the valid access token",
     requirement="Duplicate credentials never cause a 5xx (a 4xx or a 2xx is fine).",
-    spec="RFC 6750 §3.1; RFC 9110 §5.3",
+    spec="RFC 6750 §3.1; RFC 9110 §5.3; RFC 9110 §15.6",
+    quote=quotes.R9110_5XX,
 )
 async def two_headers(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -188,6 +199,7 @@ async def two_headers(ctx: CaseContext) -> None:
     "accept them.",
     spec="RFC 6750 §2.3, §5.3; RFC 9700 §4.3.2",
     level=Level.SHOULD,
+    quote=quotes.BEARER_QUERY_01,
 )
 async def query_token(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -207,6 +219,7 @@ async def query_token(ctx: CaseContext) -> None:
     "are about tokens, not a server that refuses everything).",
     spec="seed design (/public)",
     needs=("public_path",),
+    quote=quotes.S_PUBLIC,
 )
 async def public_open(ctx: CaseContext) -> None:
     for path in ctx.profile.public_paths:

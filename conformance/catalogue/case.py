@@ -11,7 +11,16 @@ from conformance.context import CaseContext
 from conformance.outcomes import Level
 from conformance.profile import Profile
 
-__all__ = ["NEEDS", "Case", "CaseRun", "Family", "Level", "declared_absent", "skip_reason"]
+__all__ = [
+    "NEEDS",
+    "Case",
+    "CaseRun",
+    "Family",
+    "Level",
+    "declared_absent",
+    "quote_level",
+    "skip_reason",
+]
 
 CaseRun = Callable[[CaseContext], Awaitable[None]]
 ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-[0-9]{2}$")
@@ -104,6 +113,27 @@ NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
     ),
     "public_path": (lambda p: bool(p.public_paths), "the profile declares no public path"),
 }
+
+
+# BCP 14 (RFC 2119, RFC 8174) keywords count only in capitals; "MUST NOT" is a MUST.
+_MUST_WORDS = re.compile(r"\b(MUST|SHALL|REQUIRED)\b")
+_SHOULD_WORDS = re.compile(r"\b(SHOULD|RECOMMENDED)\b")
+
+
+def quote_level(quote: str) -> Level | None:
+    """The level a case's quoted sentence sets: its BCP 14 keyword (MUST/SHALL/REQUIRED or
+    SHOULD/RECOMMENDED). A sentence without one (the seed design, a status code's definition,
+    an ASVS "Verify that") binds as MUST unless its words say "should" or "consider"
+    (the seed's 应 and 考虑).
+    None when the sentence holds both kinds of keyword, so it does not decide the level."""
+    must, should = _MUST_WORDS.search(quote), _SHOULD_WORDS.search(quote)
+    if must and should:
+        return None
+    if must:
+        return Level.MUST
+    if should or re.search(r"\b(should|consider)\b", quote):
+        return Level.SHOULD
+    return Level.MUST
 
 
 def skip_reason(profile: Profile, needs: tuple[str, ...]) -> str | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
-from conformance.causes import IDENTICAL_TOKENS
+from conformance.catalogue.login import SAME_TOKENS
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
 
@@ -20,6 +21,7 @@ PARALLEL = 8
     requirement="Without rotation, concurrent refreshes are independent and each succeeds.",
     spec="seed design (concurrent requests each trigger a refresh)",
     needs=("no_rotation",),
+    quote=quotes.S_CONC,
 )
 async def parallel_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -36,6 +38,7 @@ async def parallel_refresh(ctx: CaseContext) -> None:
     "successor (the others are refused, or within a grace window get that same successor).",
     spec="RFC 9700 §4.14.2",
     needs=("rotation",),
+    quote=quotes.R9700_ROTATION,
 )
 async def parallel_rotation(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -58,6 +61,7 @@ async def parallel_rotation(ctx: CaseContext) -> None:
     sends=f"{PARALLEL} GETs on the protected path with one access token at the same time",
     requirement="Concurrent use of a valid access token is fine.",
     spec="RFC 6750 §2.1",
+    quote=quotes.R6750_SUPPORT,
 )
 async def parallel_protected(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -72,6 +76,7 @@ async def parallel_protected(ctx: CaseContext) -> None:
     sends=f"{PARALLEL} logins at the same time",
     requirement="Concurrent logins all succeed with distinct tokens.",
     spec="RFC 7519 §4.1.7; seed design",
+    quote=quotes.R7519_JTI,
 )
 async def parallel_login(ctx: CaseContext) -> None:
     responses = await ctx.gather(*(ctx.login_response() for _ in range(PARALLEL)))
@@ -81,10 +86,7 @@ async def parallel_login(ctx: CaseContext) -> None:
         tokens.update(ctx.tokens_from(response, at_login=True))
     if len(tokens) < 2 * PARALLEL:
         raise CaseFailure(
-            f"{2 * PARALLEL} distinct tokens",
-            f"{len(tokens)} distinct tokens",
-            # Logins in one second that mint the same token are the usual reason.
-            cause=IDENTICAL_TOKENS if len(tokens) <= PARALLEL else "",
+            f"{2 * PARALLEL} distinct tokens", f"{len(tokens)} distinct tokens", cause=SAME_TOKENS
         )
 
 
@@ -95,6 +97,7 @@ async def parallel_login(ctx: CaseContext) -> None:
     requirement="A refresh in flight cannot resurrect a session being logged out.",
     spec="RFC 7009 §2.1",
     needs=("logout",),
+    quote=quotes.R7009_GONE,
 )
 async def logout_race(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -118,6 +121,7 @@ async def logout_race(ctx: CaseContext) -> None:
     requirement="All workers share revocations; no worker still accepts a revoked token.",
     spec="RFC 7009 §2.1",
     needs=("workers", "logout"),
+    quote=quotes.R7009_GONE,
 )
 async def workers(ctx: CaseContext) -> None:
     session = await ctx.login()

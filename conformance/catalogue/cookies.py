@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
@@ -36,6 +37,7 @@ def each(cookies: list[SetCookie], attribute: str, wanted: str) -> None:
     requirement="In cookie mode the refresh token arrives and travels as the declared cookie.",
     spec="seed design (HttpOnly cookie storage); RFC 6265 §4.1",
     needs=("cookie",),
+    quote=quotes.COOKIE_SET_01,
 )
 async def cookie_set(ctx: CaseContext) -> None:
     cookies = await login_cookies(ctx)
@@ -50,6 +52,7 @@ async def cookie_set(ctx: CaseContext) -> None:
     spec="seed design (HttpOnly cookie); RFC 9700 §4.14",
     level=Level.SHOULD,
     needs=("cookie",),
+    quote=quotes.COOKIE_SET_02,
 )
 async def not_in_body(ctx: CaseContext) -> None:
     response = await ctx.login_response()
@@ -65,8 +68,9 @@ async def not_in_body(ctx: CaseContext) -> None:
     "The refresh cookie is HttpOnly",
     sends="a login",
     requirement="Scripts cannot read the refresh cookie.",
-    spec="seed design (HttpOnly cookie); RFC 6265 §4.1.2.6",
+    spec="seed design (HttpOnly cookie); RFC 6265 §4.1.2.6; OWASP ASVS v4.0.3 3.4.2",
     needs=("cookie",),
+    quote=quotes.COOKIE_ATTR_01,
 )
 async def httponly(ctx: CaseContext) -> None:
     each(await login_cookies(ctx), "httponly", "HttpOnly on every refresh cookie")
@@ -77,9 +81,10 @@ async def httponly(ctx: CaseContext) -> None:
     "The refresh cookie is Secure",
     sends="a login",
     requirement="The refresh cookie is only sent over HTTPS.",
-    spec="RFC 6265 §4.1.2.5; RFC 9700 §4.14",
-    level=Level.SHOULD,
+    spec="RFC 6265 §4.1.2.5; RFC 9700 §4.14; OWASP ASVS v4.0.3 3.4.1",
+    level=Level.MUST,
     needs=("cookie",),
+    quote=quotes.COOKIE_ATTR_02,
 )
 async def secure(ctx: CaseContext) -> None:
     each(await login_cookies(ctx), "secure", "Secure on every refresh cookie")
@@ -90,9 +95,10 @@ async def secure(ctx: CaseContext) -> None:
     "The refresh cookie is SameSite Strict or Lax",
     sends="a login",
     requirement="The refresh cookie is not sent on cross-site requests.",
-    spec="RFC 6265bis §4.1.2.7 (SameSite)",
-    level=Level.SHOULD,
+    spec="RFC 6265bis §4.1.2.7 (SameSite); OWASP ASVS v4.0.3 3.4.3",
+    level=Level.MUST,
     needs=("cookie",),
+    quote=quotes.COOKIE_ATTR_03,
 )
 async def samesite(ctx: CaseContext) -> None:
     for cookie in await login_cookies(ctx):
@@ -106,9 +112,10 @@ async def samesite(ctx: CaseContext) -> None:
     sends="a login",
     requirement="The cookie's Path keeps it off protected paths: it goes to refresh (and "
     "logout) only.",
-    spec="RFC 6265 §4.1.2.4, §5.1.4",
+    spec="RFC 6265 §4.1.2.4, §5.1.4; OWASP ASVS v4.0.3 3.4.5",
     level=Level.SHOULD,
     needs=("cookie",),
+    quote=quotes.COOKIE_ATTR_04,
 )
 async def scoped(ctx: CaseContext) -> None:
     for cookie in await login_cookies(ctx):
@@ -137,6 +144,7 @@ def _path_matches(request_path: str, cookie_path: str) -> bool:
     spec="RFC 6265 §4.1.2.2; seed design (refresh lifetime)",
     level=Level.SHOULD,
     needs=("cookie",),
+    quote=quotes.COOKIE_ATTR_05,
 )
 async def max_age(ctx: CaseContext) -> None:
     for cookie in await login_cookies(ctx):
@@ -153,6 +161,7 @@ async def max_age(ctx: CaseContext) -> None:
     spec="RFC 6265 §3.1 (expiring a cookie); seed design (logout clears tokens)",
     level=Level.SHOULD,
     needs=("cookie", "logout"),
+    quote=quotes.COOKIE_LOGOUT_01,
 )
 async def cleared(ctx: CaseContext) -> None:
     session = await ctx.login()

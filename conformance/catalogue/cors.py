@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
@@ -29,7 +30,9 @@ def check_not_reflected(ctx: CaseContext, headers: dict[str, str], what: str) ->
     requirement="The target does not grant an arbitrary origin credentialed access "
     "(reflecting any Origin with Allow-Credentials: true hands tokens to any site).",
     spec="Fetch Standard §3.2 (CORS protocol); seed design's fault (allow_origins=['*'] "
-    "with allow_credentials=True)",
+    "with allow_credentials=True)"
+    "; OWASP ASVS v4.0.3 14.5.3",
+    quote=quotes.CORS_01,
 )
 async def no_reflection(ctx: CaseContext) -> None:
     for path in (ctx.profile.login.path, ctx.profile.refresh.path):

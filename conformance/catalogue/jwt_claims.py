@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
 from conformance.forge import DROP, decode_unverified, wrong_subject_types
@@ -39,6 +40,7 @@ def _raw_claims(ctx: CaseContext, session: Session, claim: str, literal: str) ->
     requirement="Every token expires; one without exp would live forever.",
     spec="seed design (short-lived access token); RFC 8725 §3.10; RFC 7519 §4.1.4",
     needs=("forge",),
+    quote=quotes.S_ACCESS_SHORT,
 )
 async def no_exp(ctx: CaseContext) -> None:
     await forged_refused(ctx, {"exp": DROP}, "token without exp")
@@ -51,6 +53,7 @@ async def no_exp(ctx: CaseContext) -> None:
     requirement="A token names its user; one without a subject identifies nobody.",
     spec="seed design (sub is None → invalid); RFC 7519 §4.1.2",
     needs=("forge",),
+    quote=quotes.S_VERIFY_DATA,
 )
 async def no_subject(ctx: CaseContext) -> None:
     await forged_refused(ctx, {ctx.claim.subject: DROP}, "token without subject")
@@ -64,6 +67,7 @@ async def no_subject(ctx: CaseContext) -> None:
     "token is neither.",
     spec="seed design (token type check); RFC 8725 §3.11, §3.12",
     needs=("forge", "kind_marker"),
+    quote=quotes.S_TYPE,
 )
 async def no_type(ctx: CaseContext) -> None:
     changes, header_changes = ctx.kind_marker(None)
@@ -78,8 +82,9 @@ async def no_type(ctx: CaseContext) -> None:
     "Tokens missing a declared required claim are refused",
     sends="for each claim in [claims] required, a correctly signed access token without it",
     requirement="Claims the target declares required (jti, sid, ...) are enforced.",
-    spec="RFC 7519 §4.1.7; RFC 8725 §3.10",
+    spec="RFC 7519 §4.1.7; RFC 8725 §3.10; RFC 7519 §4",
     needs=("forge",),
+    quote=quotes.JWT_CLAIM_04,
 )
 async def no_required(ctx: CaseContext) -> None:
     required = ctx.claim.required
@@ -98,6 +103,7 @@ async def no_required(ctx: CaseContext) -> None:
     requirement="exp is a NumericDate; any other type makes the token invalid.",
     spec="RFC 7519 §2 (NumericDate), §4.1.4",
     needs=("forge",),
+    quote=quotes.R7519_EXP_TYPE,
 )
 async def exp_string(ctx: CaseContext) -> None:
     session = await forged_refused(ctx, {"exp": "9999999999"}, "token with a string exp")
@@ -112,6 +118,7 @@ async def exp_string(ctx: CaseContext) -> None:
     requirement="A NumericDate that is not finite is invalid, and parsing it is not a crash.",
     spec="RFC 7519 §2 (NumericDate), §4.1.4",
     needs=("forge",),
+    quote=quotes.R7519_EXP_TYPE,
 )
 async def exp_overflow(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -128,6 +135,7 @@ async def exp_overflow(ctx: CaseContext) -> None:
     requirement="Huge NumericDates are handled (accepted or refused), never a server error.",
     spec="RFC 7519 §2 (NumericDate); RFC 9110 §15.6 (5xx means the server failed)",
     needs=("forge",),
+    quote=quotes.R9110_5XX,
 )
 async def exp_huge(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -144,6 +152,7 @@ async def exp_huge(ctx: CaseContext) -> None:
     requirement="After decoding, the target checks the subject still exists.",
     spec="seed design (verify the token's data, e.g. that the user exists)",
     needs=("forge",),
+    quote=quotes.S_VERIFY_DATA,
 )
 async def unknown_subject(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -162,6 +171,7 @@ async def unknown_subject(ctx: CaseContext) -> None:
     "error.",
     spec="RFC 7519 §4.1.2 (sub is a StringOrURI)",
     needs=("forge",),
+    quote=quotes.JWT_CLAIM_09,
 )
 async def subject_type(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -177,8 +187,9 @@ async def subject_type(ctx: CaseContext) -> None:
     "A token from another issuer is refused",
     sends="a correctly signed access token with iss changed",
     requirement="When the target declares an issuer, tokens naming another are rejected.",
-    spec="RFC 7519 §4.1.1; RFC 8725 §3.8",
+    spec="RFC 7519 §4.1.1; RFC 8725 §3.8; RFC 9068 §4",
     needs=("forge", "issuer"),
+    quote=quotes.JWT_CLAIM_10,
 )
 async def wrong_issuer(ctx: CaseContext) -> None:
     session = await forged_refused(ctx, {"iss": "https://attacker.example"}, "token of another iss")
@@ -192,8 +203,9 @@ async def wrong_issuer(ctx: CaseContext) -> None:
     sends="a correctly signed access token with aud changed, then without aud",
     requirement="If the target does not identify itself with a value in aud, the JWT must be "
     "rejected.",
-    spec="RFC 7519 §4.1.3; RFC 8725 §3.9",
+    spec="RFC 7519 §4.1.3; RFC 8725 §3.9; RFC 9068 §4",
     needs=("forge", "audience"),
+    quote=quotes.JWT_CLAIM_11,
 )
 async def wrong_audience(ctx: CaseContext) -> None:
     session = await forged_refused(ctx, {"aud": "another-service"}, "token for another aud")
@@ -208,6 +220,7 @@ async def wrong_audience(ctx: CaseContext) -> None:
     requirement="The current time must be before exp.",
     spec="RFC 7519 §4.1.4",
     needs=("forge",),
+    quote=quotes.R7519_EXP,
 )
 async def expired(ctx: CaseContext) -> None:
     now = int(await ctx.now())
@@ -222,6 +235,7 @@ async def expired(ctx: CaseContext) -> None:
     requirement="Leeway is small and declared; a token past exp by more is refused.",
     spec="RFC 7519 §4.1.4 (a small leeway, usually no more than a few minutes)",
     needs=("forge",),
+    quote=quotes.R7519_EXP,
 )
 async def exp_leeway(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -252,6 +266,7 @@ async def exp_leeway(ctx: CaseContext) -> None:
     requirement="The current time must be at or after nbf.",
     spec="RFC 7519 §4.1.5",
     needs=("forge",),
+    quote=quotes.R7519_NBF,
 )
 async def nbf_future(ctx: CaseContext) -> None:
     now = int(await ctx.now())
@@ -265,6 +280,7 @@ async def nbf_future(ctx: CaseContext) -> None:
     requirement="Leeway on nbf is the declared one, not more.",
     spec="RFC 7519 §4.1.5",
     needs=("forge",),
+    quote=quotes.R7519_NBF,
 )
 async def nbf_leeway(ctx: CaseContext) -> None:
     now = int(await ctx.now())
@@ -279,6 +295,7 @@ async def nbf_leeway(ctx: CaseContext) -> None:
     requirement="A token whose nbf has passed is valid (nbf is not a reason to refuse).",
     spec="RFC 7519 §4.1.5",
     needs=("forge",),
+    quote=quotes.R7519_NBF,
 )
 async def nbf_past(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -295,6 +312,7 @@ async def nbf_past(ctx: CaseContext) -> None:
     spec="RFC 7519 §4.1.6; docs/reference-api.md (iat beyond leeway is rejected)",
     level=Level.SHOULD,
     needs=("forge",),
+    quote=quotes.JWT_TIME_06,
 )
 async def iat_future(ctx: CaseContext) -> None:
     now = int(await ctx.now())

@@ -14,6 +14,7 @@ import hmac
 import json
 from collections.abc import Callable
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
 from conformance.forge import (
@@ -24,14 +25,20 @@ from conformance.forge import (
     split_token,
     unsigned,
 )
-from conformance.outcomes import Skipped
+from conformance.keyguess import HMAC_DIGESTS, guess_hmac_key, mask_secret
+from conformance.outcomes import CaseFailure, HarnessError, Skipped
 
 FAMILY = Family("jwt-signature", "JWT signature and algorithm")
 case = FAMILY.case
 
 
 async def refused(
-    ctx: CaseContext, forge: Callable[[Session], str | list[str]], what: str, *, control: bool
+    ctx: CaseContext,
+    forge: Callable[[Session], str | list[str]],
+    what: str,
+    *,
+    control: bool,
+    malformed: bool = False,
 ) -> None:
     """Log in, prove the forger works (if `control`), then present forged tokens."""
     session = await ctx.login()
@@ -39,7 +46,7 @@ async def refused(
         await ctx.forged_access_control(session)
     tokens = forge(session)
     for token in [tokens] if isinstance(tokens, str) else tokens:
-        ctx.expect_rejected(await ctx.protected(token), what)
+        ctx.expect_rejected(await ctx.protected(token), what, malformed=malformed)
 
 
 def _flip(segment: str) -> str:
@@ -53,6 +60,7 @@ def _flip(segment: str) -> str:
     sends="the access token with the signature segment removed (header.payload.)",
     requirement="A JWS whose signature does not validate is rejected.",
     spec="RFC 7515 §5.2; RFC 7519 §7.2; RFC 8725 §3.3",
+    quote=quotes.R7519_REJECT,
 )
 async def stripped(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -67,7 +75,8 @@ async def stripped(ctx: CaseContext) -> None:
     "A token with an altered signature is refused",
     sends="the access token with the first character of its signature changed",
     requirement="A JWS whose signature does not validate is rejected.",
-    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def altered(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -82,7 +91,8 @@ async def altered(ctx: CaseContext) -> None:
     "A token signed with another key is refused",
     sends="the access token's claims signed with a key the target does not have",
     requirement="Only the target's own key validates a token.",
-    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def wrong_key(ctx: CaseContext) -> None:
     await refused(
@@ -99,7 +109,8 @@ async def wrong_key(ctx: CaseContext) -> None:
     sends="the header and payload of one login's access token with another login's signature",
     requirement="The signature covers header and payload; one token's signature never "
     "validates another.",
-    spec="RFC 7515 §5.2",
+    spec="RFC 7515 §5.2; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def spliced(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -115,7 +126,8 @@ async def spliced(ctx: CaseContext) -> None:
     sends='the access token\'s claims under its own header with "alg": "none", and an empty '
     "signature",
     requirement="Unsecured JWTs are never accepted where a signed one is expected.",
-    spec="RFC 8725 §2.1, §3.1; RFC 7519 §6",
+    spec="RFC 8725 §2.1, §3.1; RFC 7519 §6; RFC 7518 §3.6",
+    quote=quotes.R7518_NONE,
 )
 async def alg_none(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -129,7 +141,8 @@ async def alg_none(ctx: CaseContext) -> None:
     "alg: none in other spellings is refused",
     sends="unsigned tokens with alg None, NONE and nOnE, and alg none keeping the real signature",
     requirement="No spelling of 'none' turns off signature checking.",
-    spec="RFC 8725 §2.1, §3.1",
+    spec="RFC 8725 §2.1, §3.1; RFC 7518 §3.6",
+    quote=quotes.R7518_NONE,
 )
 async def alg_none_spellings(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
@@ -152,6 +165,7 @@ async def alg_none_spellings(ctx: CaseContext) -> None:
     requirement="The target verifies with the one algorithm its key is for, never the one the "
     "token's header names.",
     spec="RFC 8725 §2.1, §3.1",
+    quote=quotes.R8725_ONE_ALG,
 )
 async def confusion(ctx: CaseContext) -> None:
     signing = ctx.profile.signing
@@ -181,7 +195,8 @@ async def confusion(ctx: CaseContext) -> None:
     sends="the claims as RS256 signed by an attacker's key, with that key's public half in "
     "the header's jwk parameter",
     requirement="Keys come from the target's configuration, never from the token itself.",
-    spec="RFC 8725 §3.10; RFC 7515 §4.1.3",
+    spec="RFC 8725 §3.10; RFC 7515 §4.1.3; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def jwk_injection(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -201,7 +216,8 @@ async def jwk_injection(ctx: CaseContext) -> None:
     "A kid pointing at a file is not followed",
     sends='the claims HMAC-signed with an empty key, header kid "../../../../../../dev/null"',
     requirement="The kid header cannot make the target pick an attacker-controlled key.",
-    spec="RFC 8725 §3.10",
+    spec="RFC 8725 §3.10; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def kid_traversal(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
@@ -219,7 +235,8 @@ async def kid_traversal(ctx: CaseContext) -> None:
     "An unknown algorithm is refused without a crash",
     sends='the access token with its header\'s alg changed to "HS999", then to 42 (not a string)',
     requirement="An unsupported or malformed alg is a rejection, not a server error.",
-    spec="RFC 7515 §4.1.1; RFC 8725 §3.1",
+    spec="RFC 7515 §4.1.1; RFC 8725 §3.1; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def unknown_alg(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
@@ -239,7 +256,8 @@ async def unknown_alg(ctx: CaseContext) -> None:
     "(HS512 for HS256, PS256 for RS256, ...)",
     requirement="The target accepts only the algorithm it is configured for.",
     spec="RFC 8725 §3.1",
-    level=Level.SHOULD,
+    level=Level.MUST,
+    quote=quotes.R8725_ONE_ALG,
 )
 async def sibling_alg(ctx: CaseContext) -> None:
     siblings = {
@@ -264,7 +282,8 @@ async def sibling_alg(ctx: CaseContext) -> None:
     sends="the access token with its subject changed to 'admin', and with its subject "
     "re-spelled in JSON \\u escapes (same user, other bytes), original signature kept",
     requirement="Any change to the payload invalidates the signature.",
-    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def tamper_subject(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
@@ -283,7 +302,8 @@ async def tamper_subject(ctx: CaseContext) -> None:
     "An extended expiry breaks the signature",
     sends="the access token with exp moved a year ahead, original signature kept",
     requirement="Any change to the payload invalidates the signature.",
-    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def tamper_exp(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -298,8 +318,9 @@ async def tamper_exp(ctx: CaseContext) -> None:
     "A refresh token relabelled as access breaks the signature",
     sends="the refresh token with its type claim set to the access value, signature kept",
     requirement="Any change to the payload invalidates the signature.",
-    spec="RFC 7515 §5.2; seed design (type claim)",
+    spec="RFC 7515 §5.2; seed design (type claim); RFC 7519 §7.2",
     needs=("jwt_refresh", "kind_marker"),
+    quote=quotes.R7519_REJECT,
 )
 async def tamper_type(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -328,7 +349,8 @@ async def tamper_type(ctx: CaseContext) -> None:
     "A changed header breaks the signature",
     sends='the access token with a "kid" added to its header, original signature kept',
     requirement="The signature covers the protected header too.",
-    spec="RFC 7515 §5.1, §5.2",
+    spec="RFC 7515 §5.1, §5.2; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def tamper_header(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -377,6 +399,7 @@ def _respelled_subject(ctx: CaseContext, session: Session) -> str:
     sends="bearer tokens: 'garbage', 'a.b', 'a.b.c.d', '...', a valid token plus '.x'",
     requirement="A malformed token is rejected, never a server error.",
     spec="RFC 7519 §7.2; RFC 7515 §7.1",
+    quote=quotes.R7519_REJECT,
 )
 async def not_jwts(ctx: CaseContext) -> None:
     await refused(
@@ -392,14 +415,16 @@ async def not_jwts(ctx: CaseContext) -> None:
     "Bad base64url is refused",
     sends="the access token with '!!' and '%%' inserted into the payload segment",
     requirement="A segment that is not base64url is a malformed token and is rejected.",
-    spec="RFC 7515 §2, §7.1",
+    spec="RFC 7515 §2, §7.1; RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def bad_base64(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
         header, payload, signature = split_token(session.access)
         return [f"{header}.!!{payload}.{signature}", f"{header}.{payload}%%.{signature}"]
 
-    await refused(ctx, forge, "token with bad base64url", control=False)
+    # '!' and '%' are outside RFC 6750's b64token: 400 invalid_request is a correct refusal too.
+    await refused(ctx, forge, "token with bad base64url", control=False, malformed=True)
 
 
 @case(
@@ -409,6 +434,7 @@ async def bad_base64(ctx: CaseContext) -> None:
     "and bytes that are not UTF-8",
     requirement="The claims set must be a JSON object; anything else is rejected, not a crash.",
     spec="RFC 7519 §7.2 (steps 9-10)",
+    quote=quotes.R7519_REJECT,
 )
 async def non_object_payload(ctx: CaseContext) -> None:
     def forge(session: Session) -> list[str]:
@@ -425,6 +451,7 @@ async def non_object_payload(ctx: CaseContext) -> None:
     sends="a correctly signed token whose header segment is not JSON",
     requirement="The JOSE header must be a JSON object; anything else is rejected.",
     spec="RFC 7515 §5.2 (step 3); RFC 7519 §7.2",
+    quote=quotes.R7519_REJECT,
 )
 async def bad_header(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -440,6 +467,7 @@ async def bad_header(ctx: CaseContext) -> None:
     sends='a correctly signed token whose header says "crit": ["x-unheard-of"]',
     requirement="A recipient that does not understand a crit extension must reject the JWS.",
     spec="RFC 7515 §4.1.11",
+    quote=quotes.JWT_FORMAT_05,
 )
 async def crit(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
@@ -448,3 +476,37 @@ async def crit(ctx: CaseContext) -> None:
         )
 
     await refused(ctx, forge, "token with an unknown crit extension", control=True)
+
+
+@case(
+    "JWT-KEY-01",
+    "The HMAC key is not a published placeholder",
+    sends="nothing: the signatures of the issued access and refresh tokens are recomputed "
+    "offline with each of the suite's published placeholder secrets (conformance/data/"
+    "jwt-secrets.txt), as jwt_tool's crack mode and hashcat mode 16500 do",
+    requirement="A key from a tutorial, a README or a template lets anyone mint tokens.",
+    spec='RFC 8725 §3.5; RFC 7518 §3.2; seed design\'s fault (SECRET_KEY = "your-secret-key")',
+    quote=quotes.R8725_ENTROPY,
+)
+async def guessable_key(ctx: CaseContext) -> None:
+    # It runs whether or not the profile gives the key: a key the team wrote into its profile
+    # is just as guessable by everyone else, and the proof is the target's own token.
+    session = await ctx.login()
+    tried: list[str] = []
+    for kind, token in (("access", session.access), ("refresh", session.refresh)):
+        try:
+            algorithm = decode_unverified(token)[0].get("alg")
+        except HarnessError:
+            continue  # an opaque refresh token: nothing to guess offline
+        if algorithm not in HMAC_DIGESTS:
+            continue
+        tried.append(kind)
+        secret = guess_hmac_key(token, str(algorithm))
+        if secret is not None:
+            raise CaseFailure(
+                "a signing key no one can guess",
+                f"the {kind} token ({algorithm}) verifies with a published placeholder secret, "
+                f"{mask_secret(secret)}: anyone can mint tokens for any user",
+                cause="guessable HMAC signing key",
+            )
+    ctx.require(bool(tried), "not applicable: the issued tokens are not HMAC-signed JWTs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
 from conformance.outcomes import CaseFailure
@@ -31,6 +32,7 @@ def check_lifetime(actual: int, declared: int, what: str) -> None:
     sends="a login; exp - iat of the access token is read",
     requirement="The access token's lifetime is the declared (short) one.",
     spec="seed design (access token: short, 15-30 min); RFC 7519 §4.1.4",
+    quote=quotes.S_ACCESS_SHORT,
 )
 async def access_claims(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -44,6 +46,7 @@ async def access_claims(ctx: CaseContext) -> None:
     requirement="The refresh token's lifetime is the declared (long) one.",
     spec="seed design (refresh token: long, 7-30 days)",
     needs=("jwt_refresh",),
+    quote=quotes.S_REFRESH_LONG,
 )
 async def refresh_claims(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -58,6 +61,7 @@ async def refresh_claims(ctx: CaseContext) -> None:
     sends="a refresh; exp - iat of the new access token is read",
     requirement="Refresh mints an access token as short-lived as one from login.",
     spec="seed design (new access token with ACCESS_TOKEN_EXPIRE_MINUTES)",
+    quote=quotes.S_NEW_ACCESS,
 )
 async def refreshed_claims(ctx: CaseContext) -> None:
     refreshed = await ctx.refresh(await ctx.login())
@@ -75,6 +79,7 @@ async def refreshed_claims(ctx: CaseContext) -> None:
     requirement="An access token is valid for its whole declared lifetime.",
     spec="RFC 7519 §4.1.4",
     needs=("advance",),
+    quote=quotes.R7519_EXP,
 )
 async def access_until_expiry(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -89,6 +94,7 @@ async def access_until_expiry(ctx: CaseContext) -> None:
     requirement="The target refuses an access token after its exp.",
     spec="RFC 7519 §4.1.4; seed design",
     needs=("advance",),
+    quote=quotes.R7519_EXP,
 )
 async def access_after_expiry(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -104,6 +110,7 @@ async def access_after_expiry(ctx: CaseContext) -> None:
     requirement="Refreshing never yields a longer-lived access token.",
     spec="seed design (new access token with the access lifetime)",
     needs=("advance",),
+    quote=quotes.S_NEW_ACCESS,
 )
 async def refreshed_after_expiry(ctx: CaseContext) -> None:
     refreshed = await ctx.refresh(await ctx.login())
@@ -119,6 +126,7 @@ async def refreshed_after_expiry(ctx: CaseContext) -> None:
     requirement="A refresh token is valid for its whole declared lifetime.",
     spec="RFC 7519 §4.1.4; seed design",
     needs=("advance",),
+    quote=quotes.R7519_EXP,
 )
 async def refresh_until_expiry(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -134,6 +142,7 @@ async def refresh_until_expiry(ctx: CaseContext) -> None:
     spec="RFC 6749 §5.1 (expires_in RECOMMENDED)",
     level=Level.SHOULD,
     needs=("expires_in",),
+    quote=quotes.LIFETIME_EXPIRES_IN_01,
 )
 async def expires_in(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -155,6 +164,7 @@ async def expires_in(ctx: CaseContext) -> None:
     "and the access token is the shorter.",
     spec="seed design (access 15-30 min, refresh 7-30 days); RFC 9700 §4.14.2",
     level=Level.SHOULD,
+    quote=quotes.LIFETIME_RANGE_01,
 )
 async def ranges(ctx: CaseContext) -> None:
     session = await ctx.login()

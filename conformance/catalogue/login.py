@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
-from conformance.causes import IDENTICAL_TOKENS, NO_NO_STORE
+from conformance.causes import NO_NO_STORE
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
 from conformance.verify import describe, json_body
 
 FAMILY = Family("login", "Login")
+
+# The root cause LOGIN-OK-03, REFRESH-OK-03 and CONC-LOGIN-01 share (reports group by it).
+SAME_TOKENS = "tokens carry nothing unique (no jti): tokens minted in one second are identical"
 case = FAMILY.case
 
 
@@ -18,6 +22,7 @@ case = FAMILY.case
     sends="the profile's username and password to the login path",
     requirement="A successful login answers 2xx with both tokens.",
     spec="seed design (login: create access and refresh token, return both); RFC 6749 §5.1",
+    quote=quotes.S_LOGIN,
 )
 async def login_ok(ctx: CaseContext) -> None:
     response = await ctx.login_response()
@@ -35,6 +40,7 @@ async def login_ok(ctx: CaseContext) -> None:
     sends="GET on each protected path with the fresh access token",
     requirement="A valid access token is accepted by the protected resources.",
     spec="RFC 6750 §2.1; seed design",
+    quote=quotes.R6750_SUPPORT,
 )
 async def access_works(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -48,15 +54,14 @@ async def access_works(ctx: CaseContext) -> None:
     sends="three logins back to back (in freeze mode: in the very same second)",
     requirement="Each login mints its own tokens, so that revoking one session leaves the other.",
     spec="RFC 7519 §4.1.7 (jti); seed design (blacklist on logout)",
+    quote=quotes.R7519_JTI,
 )
 async def logins_differ(ctx: CaseContext) -> None:
     # Three, not two: on real time two logins may straddle a second and differ by luck.
     sessions = [await ctx.login() for _ in range(3)]
     if len({s.access for s in sessions}) < 3 or len({s.refresh for s in sessions}) < 3:
         raise CaseFailure(
-            "fresh tokens for each login",
-            "two logins got an identical token",
-            cause=IDENTICAL_TOKENS,
+            "fresh tokens for each login", "two logins got an identical token", cause=SAME_TOKENS
         )
 
 
@@ -66,6 +71,7 @@ async def logins_differ(ctx: CaseContext) -> None:
     sends="the profile's username with a wrong password",
     requirement="Login with wrong credentials is refused and issues no token.",
     spec="RFC 6749 §5.2 (invalid_grant); seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def wrong_password(ctx: CaseContext) -> None:
     response = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
@@ -78,6 +84,7 @@ async def wrong_password(ctx: CaseContext) -> None:
     sends="an unknown username with the profile's password",
     requirement="Login for a user that does not exist is refused.",
     spec="RFC 6749 §5.2; seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def unknown_user(ctx: CaseContext) -> None:
     response = await ctx.login_response(username="no-such-user-7f3a9c")
@@ -90,6 +97,7 @@ async def unknown_user(ctx: CaseContext) -> None:
     sends="the password upper-cased, and the password with a trailing space",
     requirement="Only the exact password logs in.",
     spec="seed design (verify username and password)",
+    quote=quotes.S_VERIFY_PW,
 )
 async def password_exact(ctx: CaseContext) -> None:
     password = ctx.profile.credentials.password
@@ -105,6 +113,7 @@ async def password_exact(ctx: CaseContext) -> None:
     sends="the profile's username with an empty password",
     requirement="An empty password never logs in.",
     spec="seed design",
+    quote=quotes.S_VERIFY_PW,
 )
 async def empty_password(ctx: CaseContext) -> None:
     response = await ctx.login_response(password="")
@@ -118,8 +127,10 @@ async def empty_password(ctx: CaseContext) -> None:
     "Wrong password and unknown user get the same answer",
     sends="a wrong password, then an unknown user",
     requirement="The answers do not tell which usernames exist.",
-    spec="RFC 6749 §10.10 (credentials guessing attacks); OWASP ASVS V2",
+    spec="RFC 6749 §10.10 (credentials guessing attacks); OWASP ASVS V2"
+    "; OWASP Authentication Cheat Sheet",
     level=Level.SHOULD,
+    quote=quotes.LOGIN_REJECT_05,
 )
 async def no_enumeration(ctx: CaseContext) -> None:
     wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
@@ -137,6 +148,7 @@ async def no_enumeration(ctx: CaseContext) -> None:
     sends="GET on the login path with username and password as query parameters",
     requirement="Token requests use POST; credentials in a URL (logged everywhere) are refused.",
     spec="RFC 6749 §3.2 (token endpoint: MUST use POST)",
+    quote=quotes.LOGIN_REJECT_06,
 )
 async def no_get_login(ctx: CaseContext) -> None:
     login = ctx.profile.login
@@ -157,6 +169,7 @@ async def no_get_login(ctx: CaseContext) -> None:
     sends="a successful login",
     requirement="A response carrying tokens has Cache-Control: no-store.",
     spec="RFC 6749 §5.1",
+    quote=quotes.R6749_CACHE,
 )
 async def login_no_store(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -175,7 +188,8 @@ async def login_no_store(ctx: CaseContext) -> None:
     sends="a successful login",
     requirement="A response carrying tokens has Pragma: no-cache, for HTTP/1.0 caches.",
     spec="RFC 6749 §5.1",
-    level=Level.SHOULD,
+    level=Level.MUST,
+    quote=quotes.R6749_CACHE,
 )
 async def login_pragma(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -191,6 +205,7 @@ async def login_pragma(ctx: CaseContext) -> None:
     requirement="The token response names the token type, and it is 'bearer' (any case).",
     spec="RFC 6749 §5.1 (token_type REQUIRED); RFC 6750 §4",
     needs=("token_type",),
+    quote=quotes.LOGIN_FIELDS_01,
 )
 async def token_type_bearer(ctx: CaseContext) -> None:
     session = await ctx.login()

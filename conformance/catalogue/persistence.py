@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
 from conformance.context import CaseContext
 
@@ -16,6 +17,7 @@ case = FAMILY.case
     requirement="Tokens issued before a restart keep working after it.",
     spec="seed design (refresh token: long-lived, 7-30 days)",
     needs=("persistence",),
+    quote=quotes.S_REFRESH_LONG,
 )
 async def session_survives(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -31,10 +33,12 @@ async def session_survives(ctx: CaseContext) -> None:
     requirement="Revocations are stored durably; a restart does not un-revoke tokens.",
     spec="RFC 7009 §2.1; seed design (blacklist)",
     needs=("persistence", "logout"),
+    quote=quotes.R7009_GONE,
 )
 async def logout_survives(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.logged_out(session)
+    await ctx.revoked_premise(session)
     await ctx.restart()
     ctx.expect_refresh_rejected(await ctx.refresh_response(session.refresh), "revoked refresh")
     if ctx.profile.capabilities.logout_revokes_access:
@@ -48,6 +52,7 @@ async def logout_survives(ctx: CaseContext) -> None:
     requirement="Retired refresh tokens are remembered across restarts, so reuse is still caught.",
     spec="RFC 9700 §4.14.2",
     needs=("persistence", "reuse_detection"),
+    quote=quotes.R9700_RELATION,
 )
 async def rotation_survives(ctx: CaseContext) -> None:
     session = await ctx.login()

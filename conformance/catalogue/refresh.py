@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
-from conformance.causes import IDENTICAL_TOKENS, NO_NO_STORE
+from conformance.catalogue.login import SAME_TOKENS
+from conformance.causes import NO_NO_STORE
 from conformance.context import CaseContext
 from conformance.forge import reheaded, split_token, unknown_subject, unsigned
 from conformance.outcomes import CaseFailure
@@ -19,6 +21,7 @@ case = FAMILY.case
     sends="the login's refresh token to the refresh endpoint",
     requirement="Refresh answers 2xx with a new access token.",
     spec="RFC 6749 §6; seed design (/refresh)",
+    quote=quotes.S_REFRESH,
 )
 async def refresh_ok(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -33,6 +36,7 @@ async def refresh_ok(ctx: CaseContext) -> None:
     sends="a refresh, then GET protected with the new access token",
     requirement="The new access token works and belongs to the refresh token's subject.",
     spec="RFC 6749 §6; seed design",
+    quote=quotes.R6749_ISSUES,
 )
 async def refreshed_works(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -49,8 +53,9 @@ async def refreshed_works(ctx: CaseContext) -> None:
     "A refresh in the same second mints a different access token",
     sends="twice: a login and an immediate refresh (in freeze mode: in the same second)",
     requirement="Each refresh mints a token of its own.",
-    spec="RFC 7519 §4.1.7 (jti)",
+    spec="RFC 7519 §4.1.7 (jti); RFC 6749 §6",
     level=Level.SHOULD,
+    quote=quotes.R6749_ISSUES,
 )
 async def refreshed_differs(ctx: CaseContext) -> None:
     # Two sessions: on real time, a login and its refresh may straddle a second by luck.
@@ -60,7 +65,7 @@ async def refreshed_differs(ctx: CaseContext) -> None:
         pairs.append((session, await ctx.refresh(session)))
     if any(session.access == refreshed.access for session, refreshed in pairs):
         raise CaseFailure(
-            "a new access token", "the very same access token as before", cause=IDENTICAL_TOKENS
+            "a new access token", "the very same access token as before", cause=SAME_TOKENS
         )
 
 
@@ -70,6 +75,7 @@ async def refreshed_differs(ctx: CaseContext) -> None:
     sends="a refresh",
     requirement="A response carrying tokens has Cache-Control: no-store.",
     spec="RFC 6749 §5.1",
+    quote=quotes.R6749_CACHE,
 )
 async def refresh_no_store(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -90,6 +96,7 @@ async def refresh_no_store(ctx: CaseContext) -> None:
     requirement="Without rotation the refresh token stays valid until it expires.",
     spec="seed design (refresh returns no new refresh token)",
     needs=("no_rotation",),
+    quote=quotes.S_REFRESH,
 )
 async def reusable(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -105,6 +112,7 @@ async def reusable(ctx: CaseContext) -> None:
     requirement="A target that returns a refresh token returns a new, working one.",
     spec="RFC 6749 §6 (the server MAY issue a new refresh token)",
     needs=("new_refresh",),
+    quote=quotes.REFRESH_OK_06,
 )
 async def new_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -125,6 +133,7 @@ async def new_refresh(ctx: CaseContext) -> None:
     requirement="The point of the refresh token: a new access token after the old one expired.",
     spec="seed design (silent refresh on 401); RFC 6749 §1.5",
     needs=("advance",),
+    quote=quotes.S_SILENT,
 )
 async def after_expiry(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -144,6 +153,7 @@ async def after_expiry(ctx: CaseContext) -> None:
     sends="a refresh request carrying no token at all",
     requirement="A missing refresh token is a client error (400 or 401), never a 5xx.",
     spec="RFC 6749 §5.2 (invalid_request)",
+    quote=quotes.R6749_400,
 )
 async def no_token(ctx: CaseContext) -> None:
     ctx.expect_bad_request(await ctx.refresh_response(None), "refresh without a token")
@@ -154,7 +164,8 @@ async def no_token(ctx: CaseContext) -> None:
     "A garbage refresh token is refused",
     sends="refresh tokens 'garbage', '' and 'a.b.c'",
     requirement="An invalid refresh token is refused.",
-    spec="RFC 6749 §5.2 (invalid_grant)",
+    spec="RFC 6749 §5.2 (invalid_grant); RFC 6749 §6",
+    quote=quotes.R6749_VALIDATE,
 )
 async def garbage(ctx: CaseContext) -> None:
     ctx.expect_refresh_rejected(await ctx.refresh_response("garbage"), "refresh token 'garbage'")
@@ -167,8 +178,9 @@ async def garbage(ctx: CaseContext) -> None:
     "A refresh token with a bad signature is refused",
     sends="the refresh token with its signature altered, and signed with another key",
     requirement="The refresh endpoint verifies the signature.",
-    spec="RFC 7515 §5.2; RFC 8725 §3.3",
+    spec="RFC 7515 §5.2; RFC 8725 §3.3; RFC 6749 §6",
     needs=("jwt_refresh",),
+    quote=quotes.R6749_VALIDATE,
 )
 async def bad_signature(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -189,8 +201,9 @@ async def bad_signature(ctx: CaseContext) -> None:
     "An unsigned refresh token (alg: none) is refused",
     sends="the refresh token's claims under its own header with alg none, and an empty signature",
     requirement="Unsecured JWTs are never accepted as refresh tokens.",
-    spec="RFC 8725 §2.1, §3.1",
+    spec="RFC 8725 §2.1, §3.1; RFC 7518 §3.6",
     needs=("jwt_refresh",),
+    quote=quotes.R7518_NONE,
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -205,6 +218,7 @@ async def refresh_alg_none(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks exp.",
     spec="RFC 7519 §4.1.4; RFC 6749 §6",
     needs=("jwt_refresh", "forge_refresh"),
+    quote=quotes.R7519_EXP,
 )
 async def forged_expired(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -223,6 +237,7 @@ async def forged_expired(ctx: CaseContext) -> None:
     requirement="A refresh token stops working when it expires.",
     spec="RFC 7519 §4.1.4; seed design (refresh token lifetime)",
     needs=("advance",),
+    quote=quotes.R7519_EXP,
 )
 async def expired_by_time(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -240,6 +255,7 @@ async def expired_by_time(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks that the user still exists.",
     spec="seed design (verify the token's data)",
     needs=("jwt_refresh", "forge_refresh"),
+    quote=quotes.S_VERIFY_DATA,
 )
 async def unknown_user(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -258,6 +274,7 @@ async def unknown_user(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks nbf.",
     spec="RFC 7519 §4.1.5",
     needs=("jwt_refresh", "forge_refresh"),
+    quote=quotes.R7519_NBF,
 )
 async def refresh_nbf(ctx: CaseContext) -> None:
     session = await ctx.login()

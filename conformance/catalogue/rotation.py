@@ -3,6 +3,7 @@ the whole family (RFC 9700 §4.14.2), except the immediate predecessor within a 
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext, Session
 from conformance.outcomes import CaseFailure
@@ -20,9 +21,13 @@ async def past_grace(ctx: CaseContext) -> None:
 
 
 async def rotated(ctx: CaseContext, session: Session) -> Session:
+    """One rotation; a refresh that hands back no new refresh token is ROTATION-01's finding."""
     successor = await ctx.refresh(session)
-    if successor.refresh == session.refresh:
-        raise CaseFailure("a new refresh token from each refresh", "the same refresh token back")
+    ctx.premise(
+        successor.refresh != session.refresh,
+        "a refresh returns a new refresh token",
+        "ROTATION-01",
+    )
     return successor
 
 
@@ -33,6 +38,7 @@ async def rotated(ctx: CaseContext, session: Session) -> Session:
     requirement="With rotation, every refresh issues a new refresh token.",
     spec="RFC 9700 §4.14.2; RFC 6749 §6",
     needs=("rotation",),
+    quote=quotes.R9700_ROTATION,
 )
 async def chain(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -59,6 +65,7 @@ async def chain(ctx: CaseContext) -> None:
     requirement="The server invalidates the previous refresh token after issuing a new one.",
     spec="RFC 9700 §4.14.2; RFC 6749 §6",
     needs=("rotation",),
+    quote=quotes.R9700_ROTATION,
 )
 async def old_refused(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -76,6 +83,7 @@ async def old_refused(ctx: CaseContext) -> None:
     requirement="Reuse of an invalidated refresh token revokes the active refresh token too.",
     spec="RFC 9700 §4.14.2",
     needs=("reuse_detection",),
+    quote=quotes.R9700_REUSE,
 )
 async def family_revoked(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -94,12 +102,20 @@ async def family_revoked(ctx: CaseContext) -> None:
     requirement="After reuse is detected, the session is revoked, access tokens included.",
     spec="RFC 9700 §4.14.2",
     needs=("reuse_detection", "logout_revokes_access"),
+    quote=quotes.R9700_REUSE,
 )
 async def access_revoked(ctx: CaseContext) -> None:
     session = await ctx.login()
     successor = await rotated(ctx, session)
     await past_grace(ctx)
     await ctx.refresh_response(session.refresh)
+    response = await ctx.refresh_response(successor.refresh)
+    ctx.expect_no_crash(response, "newest refresh token after reuse")
+    ctx.premise(
+        not response.is_success,
+        "reuse of a retired refresh token revokes the family",
+        "ROTATION-REUSE-01",
+    )
     ctx.expect_rejected(await ctx.protected(successor.access), "access token after reuse")
 
 
@@ -110,9 +126,11 @@ async def access_revoked(ctx: CaseContext) -> None:
     requirement="Revoking a stolen family does not log the user out everywhere.",
     spec="RFC 9700 §4.14.2",
     needs=("reuse_detection",),
+    quote=quotes.R9700_REUSE,
 )
 async def other_sessions(ctx: CaseContext) -> None:
     first, second = await ctx.login(), await ctx.login()
+    ctx.premise(first.refresh != second.refresh, "two logins get different tokens", "LOGIN-OK-03")
     await rotated(ctx, first)
     await past_grace(ctx)
     await ctx.refresh_response(first.refresh)
@@ -125,8 +143,9 @@ async def other_sessions(ctx: CaseContext) -> None:
     sends="reuse in one session, then a new login and a refresh",
     requirement="Reuse detection revokes a family, it does not lock the account.",
     spec="RFC 9700 §4.14.2",
-    level=Level.SHOULD,
+    level=Level.MUST,
     needs=("reuse_detection",),
+    quote=quotes.R9700_FRESH,
 )
 async def login_again(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -148,6 +167,7 @@ async def login_again(ctx: CaseContext) -> None:
     "token, so a session never has two live successors.",
     spec="RFC 9700 §4.14.2 (rotation); docs/reference-api.md (grace window)",
     needs=("rotation", "grace"),
+    quote=quotes.R9700_RELATION,
 )
 async def grace_same(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -169,6 +189,7 @@ async def grace_same(ctx: CaseContext) -> None:
     "family is revoked.",
     spec="RFC 9700 §4.14.2",
     needs=("reuse_detection", "grace"),
+    quote=quotes.R9700_REUSE,
 )
 async def grandparent(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -187,6 +208,7 @@ async def grandparent(ctx: CaseContext) -> None:
     requirement="The grace window is short and then ends.",
     spec="RFC 9700 §4.14.2",
     needs=("rotation", "grace", "advance"),
+    quote=quotes.R9700_ROTATION,
 )
 async def grace_ends(ctx: CaseContext) -> None:
     session = await ctx.login()

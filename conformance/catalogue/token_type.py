@@ -4,6 +4,7 @@ kind_by), and the marker cases then attack that marker instead."""
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
@@ -18,6 +19,7 @@ case = FAMILY.case
     sends="GET on each protected path with the refresh token as bearer",
     requirement="Protected resources accept only access tokens.",
     spec="seed design (token type check, separate duties); RFC 8725 §3.12",
+    quote=quotes.R8725_KINDS,
 )
 async def refresh_as_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -31,6 +33,7 @@ async def refresh_as_access(ctx: CaseContext) -> None:
     sends="the access token to the refresh endpoint, the way a refresh token travels",
     requirement="The refresh endpoint accepts only refresh tokens.",
     spec="seed design (refresh accepts only a refresh token); RFC 8725 §3.12",
+    quote=quotes.R8725_KINDS,
 )
 async def access_as_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -45,8 +48,10 @@ async def access_as_refresh(ctx: CaseContext) -> None:
     sends="a login; the tokens' claims (or header typ, or aud) are decoded (not verified)",
     requirement="Each token says which kind it is, with the profile's claim name and values "
     "(or JOSE typ header, or audience: [claims] kind_by).",
-    spec="seed design (type field in the payload); RFC 8725 §3.11; RFC 9068 §2.1 (typ at+jwt)",
+    spec="seed design (type field in the payload); RFC 8725 §3.11; RFC 8725 §3.12; "
+    "RFC 9068 §2.1 (typ at+jwt)",
     needs=("kind_marker",),
+    quote=quotes.S_TYPE,
 )
 async def typed(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -76,6 +81,7 @@ async def typed(ctx: CaseContext) -> None:
     requirement="The kind marker itself is checked, not some other trait of the token.",
     spec="seed design; RFC 8725 §3.12",
     needs=("forge",),
+    quote=quotes.R8725_KINDS,
 )
 async def relabelled_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -92,6 +98,7 @@ async def relabelled_refresh(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks the kind marker itself.",
     spec="seed design; RFC 8725 §3.12",
     needs=("jwt_refresh", "forge_refresh"),
+    quote=quotes.R8725_KINDS,
 )
 async def relabelled_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -108,8 +115,9 @@ async def relabelled_access(ctx: CaseContext) -> None:
     sends="the access token re-signed with type 'id', the access value upper-cased, "
     "and the access value inside a list (kind_by = header: typ 'id', 'JWT' and a list)",
     requirement="Only the exact access type value is an access token.",
-    spec="seed design; RFC 8725 §3.11",
+    spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
     needs=("forge", "kind_value"),
+    quote=quotes.R8725_KINDS,
 )
 async def odd_types(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -132,8 +140,9 @@ async def odd_types(ctx: CaseContext) -> None:
     "An untyped refresh token does not refresh",
     sends="the refresh token re-signed without its kind marker, to the refresh endpoint",
     requirement="A refresh token must say it is one.",
-    spec="seed design; RFC 8725 §3.11",
+    spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
     needs=("kind_marker", "jwt_refresh", "forge_refresh"),
+    quote=quotes.R8725_KINDS,
 )
 async def untyped_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()

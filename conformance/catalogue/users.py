@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
 
@@ -16,6 +17,7 @@ case = FAMILY.case
     requirement="Login refuses a disabled user.",
     spec="seed design (user 'disabled' flag)",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_login(ctx: CaseContext) -> None:
     await ctx.disable_user()
@@ -32,6 +34,7 @@ async def no_login(ctx: CaseContext) -> None:
     requirement="Protected resources check the user behind the token on every request.",
     spec="seed design (verify the token's data, e.g. the user)",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -49,6 +52,7 @@ async def no_access(ctx: CaseContext) -> None:
     requirement="The refresh endpoint checks the user is still active before minting tokens.",
     spec="seed design (verify the token's data); RFC 6749 §6",
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def no_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -69,6 +73,7 @@ async def no_refresh(ctx: CaseContext) -> None:
     spec="seed design (user 'disabled' flag)",
     level=Level.SHOULD,
     needs=("user_hooks",),
+    quote=quotes.S_DISABLED,
 )
 async def re_enabled(ctx: CaseContext) -> None:
     session = await ctx.login()

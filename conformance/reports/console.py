@@ -6,7 +6,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from conformance.exchange import Redact
 from conformance.outcomes import Outcome
+from conformance.redaction import Redactor
 from conformance.reports.facts import case_facts
 from conformance.runner import CaseResult, SuiteResult
 
@@ -43,9 +45,12 @@ def closing_line(suite: SuiteResult) -> str:
 
 
 class ConsoleReporter:
-    def __init__(self, stream: TextIO | None = None, *, strict: bool = False) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, strict: bool = False, redact: Redact | None = None
+    ) -> None:
         self.stream = stream or sys.stdout
         self.strict = strict
+        self.redact: Redact = redact if redact is not None else Redactor()
         self._family = ""
 
     def _print(self, text: str = "") -> None:
@@ -60,7 +65,7 @@ class ConsoleReporter:
             tag += " (expected)"
         self._print(f"  {MARKS[result.outcome]} {result.case.id}  {result.case.title}{tag}")
         if result.outcome is Outcome.SKIP:
-            self._print(f"      skipped: {result.detail}")
+            self._print(f"      skipped: {self.redact(result.detail)}")
         elif result.outcome is Outcome.DECLARED:
             self._print(f"      declared: {result.detail}")
 
@@ -69,7 +74,7 @@ class ConsoleReporter:
         if shown:
             self._print("\nFailures:")
         for number, result in enumerate(shown, start=1):
-            self._print(self.failure(number, result))
+            self._print(self.failure(number, result, self.redact))
         causes = suite.by_cause()
         if causes:
             self._print("\nRoot causes (one defect, one finding):")
@@ -91,11 +96,12 @@ class ConsoleReporter:
         self._print(closing_line(suite))
 
     @staticmethod
-    def failure(number: int, result: CaseResult) -> str:
+    def failure(number: int, result: CaseResult, redact: Redact) -> str:
         case = result.case
         label = result.outcome.value + (", expected" if result.expected_failure else "")
         lines = [f"\n{number}) {case.id} {case.title} [{label}]"]
         lines += [
-            f"   {name + ':':<12} {text}" for name, text in case_facts(result, curl_limit=2000)
+            f"   {name + ':':<12} {text}"
+            for name, text in case_facts(result, redact, curl_limit=2000)
         ]
         return "\n".join(lines)

@@ -7,9 +7,9 @@ from html import escape
 from itertools import groupby
 from pathlib import Path
 
-from conformance.exchange import Exchange, preview
+from conformance.exchange import Exchange, Redact, preview
 from conformance.outcomes import Outcome
-from conformance.reports.facts import case_facts
+from conformance.reports.facts import case_facts, quoted
 from conformance.reports.json_report import summary
 from conformance.runner import CaseResult, SuiteResult
 
@@ -39,39 +39,49 @@ dt { color: #555; } dd { margin: 0; }
 pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; white-space: pre-wrap;
       word-break: break-all; font-size: .8rem; border-radius: .25rem; }
 .xfail { font-size: .8rem; color: #6b4e00; margin-left: .4rem; }
+.level { display: inline-block; min-width: 3.6rem; font-size: .75rem; font-weight: 700;
+         color: #555; margin-right: .4rem; }
+.quote { display: block; margin: .15rem 0 0 10.9rem; font-size: .85rem; color: #555; }
 """
 
 
-def _exchange(exchange: Exchange) -> str:
+def _exchange(exchange: Exchange, redact: Redact) -> str:
+    target = f" (request-target {exchange.request_target})" if exchange.request_target else ""
     request = "\n".join(
-        [f"{exchange.method} {exchange.url}"]
-        + [f"{name}: {value[:200]}" for name, value in exchange.request_headers]
-        + (["", preview(exchange.request_body)] if exchange.request_body else [])
+        [redact(f"{exchange.method} {exchange.url}{target}")]
+        + [f"{name}: {redact(value)[:200]}" for name, value in exchange.request_headers]
+        + (["", redact(preview(exchange.request_body))] if exchange.request_body else [])
     )
     if exchange.status is None:
-        response = f"(no answer: {exchange.error})"
+        response = f"(no answer: {redact(exchange.error)})"
     else:
         response = "\n".join(
             [f"HTTP {exchange.status}  ({exchange.elapsed_ms:.1f} ms)"]
-            + [f"{name}: {value[:200]}" for name, value in exchange.response_headers]
-            + (["", preview(exchange.response_body)] if exchange.response_body else [])
+            + [f"{name}: {redact(value)[:200]}" for name, value in exchange.response_headers]
+            + (["", redact(preview(exchange.response_body))] if exchange.response_body else [])
         )
+    if exchange.retried:
+        response += f"\n(sent a second time: {exchange.retried})"
     return (
         f"<pre>{escape(request)}</pre><pre>{escape(response)}</pre>"
-        f"<pre>{escape(exchange.curl()[:5000])}</pre>"
+        f"<pre>{escape(exchange.curl(redact)[:5000])}</pre>"
     )
 
 
-def _case(result: CaseResult) -> str:
+def _case(result: CaseResult, redact: Redact) -> str:
     case = result.case
     outcome = result.outcome.value
     opened = " open" if result.deviated and not result.expected_failure else ""
-    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in case_facts(result))
-    exchanges = "".join(_exchange(e) for e in result.exchanges)
+    details = "".join(
+        f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in case_facts(result, redact)
+    )
+    exchanges = "".join(_exchange(e, redact) for e in result.exchanges)
     xfail = '<span class="xfail">expected failure</span>' if result.expected_failure else ""
     return (
         f"<details{opened}><summary><span class='badge {outcome}'>{outcome}</span>"
-        f"<span class='id'>{escape(case.id)}</span>{escape(case.title)}{xfail}</summary>"
+        f"<span class='level'>{case.level.value}</span>"
+        f"<span class='id'>{escape(case.id)}</span>{escape(case.title)}{xfail}"
+        f"<span class='quote'>{escape(quoted(case))}</span></summary>"
         f"<div class='body'><dl>{details}</dl>"
         f"{'<h4>Exchanges</h4>' + exchanges if exchanges else ''}</div></details>"
     )
@@ -110,7 +120,7 @@ def render_html(suite: SuiteResult) -> str:
             f"<ul class='causes'>{declared_items}</ul>"
         )
     families = "".join(
-        f"<h2>{escape(family)}</h2>" + "".join(_case(r) for r in group)
+        f"<h2>{escape(family)}</h2>" + "".join(_case(r, suite.redact) for r in group)
         for family, group in groupby(suite.results, key=lambda r: r.case.family)
     )
     verdict = "FAILED" if suite.failed else "OK"

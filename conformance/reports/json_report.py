@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conformance.exchange import Redact
 from conformance.outcomes import Outcome
 from conformance.runner import CaseResult, SuiteResult
 
@@ -33,11 +34,14 @@ def summary(suite: SuiteResult) -> dict[str, Any]:
         "stale_expected_failures": list(suite.stale_expected),
         "strict": suite.strict,
         "duration_s": round(suite.duration_s, 3),
+        "sessions_opened": suite.sessions_opened,
+        "sessions_logged_out": suite.sessions_logged_out,
+        "sessions_expired": suite.sessions_expired,
         "exit_code": suite.exit_code,
     }
 
 
-def case_to_json(result: CaseResult) -> dict[str, Any]:
+def case_to_json(result: CaseResult, redact: Redact) -> dict[str, Any]:
     case = result.case
     return {
         "id": case.id,
@@ -45,21 +49,25 @@ def case_to_json(result: CaseResult) -> dict[str, Any]:
         "family": case.family,
         "spec": case.spec,
         "level": case.level.value,
+        "quote": case.quote,
         "outcome": result.outcome.value,
-        "detail": result.detail,
+        "detail": redact(result.detail),
         "requirement": case.requirement,
         "sends": case.sends,
-        "expected": result.expected,
-        "actual": result.actual,
+        "expected": redact(result.expected),
+        "actual": redact(result.actual),
         "cause": result.cause,
         "expected_failure": result.expected_failure,
         "duration_ms": round(result.duration_ms, 2),
-        "exchanges": [exchange.to_json() for exchange in result.exchanges],
+        "exchanges": [exchange.to_json(redact) for exchange in result.exchanges],
     }
 
 
 def suite_to_json(suite: SuiteResult) -> dict[str, Any]:
-    return {"summary": summary(suite), "cases": [case_to_json(r) for r in suite.results]}
+    return {
+        "summary": summary(suite),
+        "cases": [case_to_json(r, suite.redact) for r in suite.results],
+    }
 
 
 def write_json(suite: SuiteResult, path: str | Path) -> None:

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 from pathlib import Path
 
+from conformance.exchange import Redact
 from conformance.outcomes import Outcome
 from conformance.reports.facts import case_facts
 from conformance.runner import CaseResult, SuiteResult
@@ -13,8 +14,10 @@ from conformance.runner import CaseResult, SuiteResult
 __all__ = ["junit_tree", "write_junit"]
 
 
-def _body(result: CaseResult) -> str:
-    return "\n".join(f"{name}: {text}" for name, text in case_facts(result, curl_limit=4000))
+def _body(result: CaseResult, redact: Redact) -> str:
+    return "\n".join(
+        f"{name}: {text}" for name, text in case_facts(result, redact, curl_limit=4000)
+    )
 
 
 def _is_failure(result: CaseResult, strict: bool) -> bool:
@@ -22,7 +25,8 @@ def _is_failure(result: CaseResult, strict: bool) -> bool:
     return result.fails_run(strict) and result.outcome is not Outcome.ERROR
 
 
-def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
+def _testcase(parent: ET.Element, result: CaseResult, strict: bool, redact: Redact) -> None:
+    detail = redact(result.detail)
     element = ET.SubElement(
         parent,
         "testcase",
@@ -30,29 +34,35 @@ def _testcase(parent: ET.Element, result: CaseResult, strict: bool) -> None:
         name=f"{result.case.id} {result.case.title}",
         time=f"{result.duration_ms / 1000:.3f}",
     )
+    # Every case, passing or not, says which sentence it holds the target to.
+    properties = ET.SubElement(element, "properties")
+    for name, value in (
+        ("level", result.case.level.value),
+        ("spec", result.case.spec),
+        ("quote", result.case.quote),
+    ):
+        ET.SubElement(properties, "property", name=name, value=value)
     outcome = result.outcome
     if result.expected_failure:
-        ET.SubElement(
-            element, "skipped", message=f"expected failure ({outcome.value}): {result.detail}"
-        )
+        ET.SubElement(element, "skipped", message=f"expected failure ({outcome.value}): {detail}")
     elif outcome is Outcome.SKIP:
-        ET.SubElement(element, "skipped", message=result.detail)
+        ET.SubElement(element, "skipped", message=detail)
     elif outcome is Outcome.DECLARED:
         # A declared deviation does not fail the run; CI shows it as skipped, and the
         # property lets a dashboard count it apart from "does not apply".
-        ET.SubElement(element, "skipped", message=f"DECLARED: {result.detail}")
+        ET.SubElement(element, "skipped", message=f"DECLARED: {detail}")
         properties = ET.SubElement(element, "properties")
         ET.SubElement(properties, "property", name="outcome", value=outcome.value)
         ET.SubElement(properties, "property", name="level", value=result.case.level.value)
         ET.SubElement(properties, "property", name="spec", value=result.case.spec)
     elif outcome is Outcome.ERROR:
-        ET.SubElement(element, "error", message=result.detail).text = _body(result)
+        ET.SubElement(element, "error", message=detail).text = _body(result, redact)
     elif _is_failure(result, strict):
-        ET.SubElement(element, "failure", message=f"{outcome.value}: {result.detail}").text = _body(
-            result
+        ET.SubElement(element, "failure", message=f"{outcome.value}: {detail}").text = _body(
+            result, redact
         )
     elif outcome is Outcome.NON_STRICT:
-        ET.SubElement(element, "system-out").text = f"NON-STRICT: {result.detail}"
+        ET.SubElement(element, "system-out").text = f"NON-STRICT: {detail}"
 
 
 def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
@@ -78,7 +88,7 @@ def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
             time=f"{sum(r.duration_ms for r in results) / 1000:.3f}",
         )
         for result in results:
-            _testcase(element, result, suite.strict)
+            _testcase(element, result, suite.strict, suite.redact)
     if suite.stale_expected:
         element = ET.SubElement(
             root, "testsuite", name="conformance.expected-failures", tests="1", failures="1"

@@ -26,8 +26,8 @@ def _response(status: str, content_type: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
-    """Consume one request (head and Content-Length body); its head, or None at end of stream."""
+async def _read_message(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None:
+    """Consume one request: (head, Content-Length body), or None at end of stream."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -37,9 +37,14 @@ async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip() or 0)
-    if length:
-        await reader.readexactly(length)
-    return head
+    body = await reader.readexactly(length) if length else b""
+    return head, body
+
+
+async def _read_head(reader: asyncio.StreamReader) -> bytes | None:
+    """Consume one request (head and Content-Length body); its head, or None at end of stream."""
+    message = await _read_message(reader)
+    return None if message is None else message[0]
 
 
 async def _read_request(reader: asyncio.StreamReader) -> bool:
@@ -115,6 +120,53 @@ def _healthy_then(misbehave: str) -> Handler:
     return handle
 
 
+def _without_connection_header(head: bytes) -> list[bytes]:
+    return [
+        line for line in head.rstrip(b"\r\n").split(b"\r\n")
+        if not line.lower().startswith(b"connection:")
+    ]  # fmt: skip
+
+
+async def _forward(upstream: tuple[str, int], head: bytes, body: bytes) -> bytes:
+    """One request to `upstream` on its own connection, which it closes after answering, so
+    that the answer is simply everything it sends."""
+    reader, writer = await asyncio.open_connection(*upstream)
+    try:
+        writer.write(
+            b"\r\n".join([*_without_connection_header(head), b"Connection: close"])
+            + b"\r\n\r\n"
+            + body
+        )
+        await writer.drain()
+        return await reader.read()
+    finally:
+        writer.close()
+
+
+def closing_after_500(upstream: tuple[str, int]) -> Handler:
+    """Pass requests to `upstream`, keeping the client's connection alive (answers go back
+    without their `Connection: close`) until an answer is a 500: then the connection is closed
+    when the next request on it arrives, without a word. This is what a client sees when it
+    loses the race against uvicorn closing after an unhandled exception's 500 — every time."""
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: asyncio.Event
+    ) -> None:
+        crashed = False
+        while (message := await _read_message(reader)) is not None:
+            if crashed:
+                writer.close()
+                return
+            answer = await _forward(upstream, *message)
+            head, _, answer_body = answer.partition(b"\r\n\r\n")
+            crashed = head.split(b" ", 2)[1:2] == [b"500"]
+            writer.write(b"\r\n".join(_without_connection_header(head)) + b"\r\n\r\n")
+            writer.write(answer_body)
+            await writer.drain()
+
+    return handle
+
+
 HOSTILE: dict[str, Handler] = {
     "hang": _hang,
     "stall-after-headers": _stall_after_headers,
@@ -139,7 +191,14 @@ HOSTILE: dict[str, Handler] = {
 @contextmanager
 def serve_hostile(kind: str) -> Iterator[str]:
     """Run the hostile server *kind* on a free loopback port; yield its base URL."""
-    handler = HOSTILE[kind]
+    with serve_handler(HOSTILE[kind], kind) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serve_handler(handler: Handler, name: str) -> Iterator[str]:
+    """Run `handler` for every connection to a free loopback port; yield its base URL."""
+    kind = name
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     box: dict[str, asyncio.Server] = {}
@@ -158,7 +217,8 @@ def serve_hostile(kind: str) -> Iterator[str]:
             writer.transport.abort()
 
     async def start() -> None:
-        box["server"] = await asyncio.start_server(tracked, "127.0.0.1", 0)
+        # A 64 KB header (ROBUST-SIZE-03) must reach the handler, not trip the default limit.
+        box["server"] = await asyncio.start_server(tracked, "127.0.0.1", 0, limit=1 << 20)
         ready.set()
 
     def run() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conformance.catalogue import CATALOGUE, FAMILIES
-from conformance.catalogue.case import ID_PATTERN, NEEDS
+from conformance.catalogue.case import ID_PATTERN, NEEDS, quote_level
 from conformance.outcomes import Level
 
 CASE_IDS_FILE = Path(__file__).with_name("case_ids.txt")
@@ -60,3 +61,51 @@ def test_cases_cite_sources() -> None:
     sources = ("RFC", "seed design", "issue", "docs/", "Fetch", "OWASP")
     for case in CATALOGUE:
         assert any(source in case.spec for source in sources), (case.id, case.spec)
+
+
+# Cases whose quoted sentence holds no BCP 14 keyword and that stay SHOULD: no text makes them a
+# requirement, so a deviation is advice (NON-STRICT), never a FAIL.
+ADVISORY = {
+    "JWT-TIME-06": "RFC 7519 §4.1.6 only defines iat; refusing a future one is the suite's advice",
+    "REFRESH-OK-03": "RFC 6749 §6 says an access token is issued, not that it differs",
+    "LIFETIME-RANGE-01": "the seed gives its lifetimes as examples (如 15 分钟, 如 7 天)",
+    "COOKIE-ATTR-04": "ASVS 3.4.5 asks for a precise Path only when other apps share the domain",
+    "COOKIE-ATTR-05": "RFC 6265 §4.1.2.2 defines Max-Age; matching the token's life is advice",
+    "COOKIE-LOGOUT-01": "RFC 6265 §3.1 shows how to remove a cookie; logout revokes the token",
+    "USER-DISABLED-04": "the seed has a disabled flag but says nothing of re-enabling",
+}
+
+
+def test_every_case_quotes_its_sentence() -> None:
+    empty = [case.id for case in CATALOGUE if not case.quote.strip()]
+    assert empty == []
+
+
+def test_level_is_the_quoted_sentence_keyword() -> None:
+    wrong = {
+        case.id: (case.level.value, quote_level(case.quote))
+        for case in CATALOGUE
+        if case.id not in ADVISORY and quote_level(case.quote) is not case.level
+    }
+    assert wrong == {}
+    # An advisory case really has no keyword that would bind it.
+    for case_id in ADVISORY:
+        case = next(case for case in CATALOGUE if case.id == case_id)
+        assert case.level is Level.SHOULD, case_id
+        assert not re.search(r"\b(MUST|SHALL|REQUIRED|SHOULD|RECOMMENDED)\b", case.quote), case_id
+
+
+def test_seed_quotes_name_their_section() -> None:
+    for case in CATALOGUE:
+        if "seed design" in case.quote:
+            assert case.quote.startswith("seed design §"), case.id
+            assert "seed design" in case.spec, case.id
+
+
+def test_quote_level_reads_bcp14_keywords() -> None:
+    assert quote_level("The client MUST NOT do it.") is Level.MUST
+    assert quote_level("It is RECOMMENDED.") is Level.SHOULD
+    assert quote_level("servers SHOULD NOT") is Level.SHOULD
+    assert quote_level('seed design §注意事项 2: "the backend should limit"') is Level.SHOULD
+    assert quote_level("The 400 (Bad Request) status code indicates …") is Level.MUST
+    assert quote_level("MUST support refresh and SHOULD support access") is None

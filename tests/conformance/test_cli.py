@@ -63,10 +63,11 @@ def test_failures_exit_1_and_are_repeated_with_a_curl(
 def test_should_breaks_fail_only_with_strict(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    profile = str(profile_with_app(tmp_path, "tests.conformance.faulty_apps:no_pragma"))
-    code, out, _ = run(capsys, "--profile", profile, "--select", "LOGIN-CACHE")
+    app = "tests.conformance.faulty_apps:challenge_always_has_error"
+    profile = str(profile_with_app(tmp_path, app))
+    code, out, _ = run(capsys, "--profile", profile, "--select", "BEARER-CHALLENGE")
     assert code == 0 and "[NON-STRICT]" in out and "1 non-strict" in out
-    code, _, _ = run(capsys, "--profile", profile, "--select", "LOGIN-CACHE", "--strict")
+    code, _, _ = run(capsys, "--profile", profile, "--select", "BEARER-CHALLENGE", "--strict")
     assert code == 1
 
 

@@ -26,6 +26,7 @@ from reference_server.auth import AuthService
 from reference_server.config import Settings
 from reference_server.deps import Services
 from reference_server.store import MemoryStore, TokenStore
+from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 from tests.conformance.mutants import http, rules, workers
 from tests.conformance.mutants.profiles import Variant, variant_profile
@@ -142,6 +143,26 @@ def _cookie_token_in_body(body: dict[str, Any], headers: http.Headers) -> dict[s
             if token:
                 return {**body, "refresh_token": token}
     return body
+
+
+# The seed design's own key (SECRET_KEY = "your-secret-key").
+PLACEHOLDER_SECRET = "your-secret-key"
+
+
+def _keyed(secret: str) -> Build:
+    """The reference server signing with `secret`, which its settings would refuse (dev mode
+    swaps a placeholder for the dev secret), so the token service gets it directly."""
+
+    def build(s: Settings) -> ASGIApp:
+        tokens = TokenService(**{**token_options(s), "key": secret})
+        return create_app(s, services=build_services(s, tokens=tokens))
+
+    return build
+
+
+def _declared_secret(secret: str) -> Callable[[Profile], Profile]:
+    """The profile gives the key honestly, so the forging cases still run."""
+    return lambda p: dataclasses.replace(p, signing=dataclasses.replace(p.signing, secret=secret))
 
 
 def _declared_access(seconds: int) -> Callable[[Profile], Profile]:
@@ -559,6 +580,16 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant("logout-noop", "logout revokes nothing", _auth(rules.LogoutNoop)),
     Mutant(
+        "revocation-by-bytes",
+        "logout revokes the refresh token's exact bytes, not its session",
+        _auth(rules.RevocationByBytes),
+    ),
+    Mutant(
+        "revocation-forgotten",
+        "a revoked session is forgotten once an access token's lifetime has passed",
+        _auth(rules.RevocationForgotten),
+    ),
+    Mutant(
         "logout-everywhere",
         "logout ends every session of the user, not just this one",
         _auth(rules.LogoutEverywhere),
@@ -578,6 +609,12 @@ MUTANTS: tuple[Mutant, ...] = (
         "no-reuse-detection",
         "rotation never detects a retired token's reuse",
         _store(rules.NoReuseDetection),
+        variant="rotation",
+    ),
+    Mutant(
+        "reuse-spares-access",
+        "reuse detection retires the refresh tokens but not the session's access tokens",
+        _auth(rules.ReuseSparesAccess),
         variant="rotation",
     ),
     Mutant(
@@ -754,8 +791,8 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "no-retry-after",
-        "429 without Retry-After",
-        _rewrite(headers=http.drop_header(b"retry-after")),
+        "a bare 429: no Retry-After and no body explaining the limit",
+        _wrapped(http.BareTooManyRequests),
     ),
     Mutant(
         "rate-limit-never-lifts",
@@ -766,6 +803,37 @@ MUTANTS: tuple[Mutant, ...] = (
         "rate-limit-blocks-api",
         "a client limited at /refresh is refused everywhere",
         _wrapped(lambda app: http.RateLimitFault(app, refresh_path="/refresh", blocks_api=True)),
+    ),
+    # --- missing defences, undeclared --------------------------------------------------------
+    Mutant(
+        "no-logout",
+        "no logout at all (POST /logout is a 404) and a profile that declares none",
+        _wrapped(
+            lambda app: http.ShortCircuit(
+                app,
+                http.on("POST", "/logout", lambda _scope, _body: True),
+                status=404,
+                body=b'{"detail":"Not Found"}',
+                headers=[(b"content-type", b"application/json")],
+            )
+        ),
+        declare=lambda p: dataclasses.replace(p, logout=()),
+    ),
+    Mutant(
+        "no-rate-limit-undeclared",
+        "/refresh has no rate limit, and the profile does not claim one",
+        lambda s: create_app(s),
+        settings={"refresh_rate_limit": 0},
+        declare=lambda p: dataclasses.replace(
+            p, capabilities=dataclasses.replace(p.capabilities, rate_limit=False)
+        ),
+    ),
+    # --- signing key -------------------------------------------------------------------------
+    Mutant(
+        "placeholder-secret",
+        f"tokens signed with the seed's placeholder secret {PLACEHOLDER_SECRET!r}",
+        _keyed(PLACEHOLDER_SECRET),
+        declare=_declared_secret(PLACEHOLDER_SECRET),
     ),
 )
 

@@ -177,6 +177,36 @@ class RewriteJSON:
         await self.app(scope, receive, capture)
 
 
+class BareTooManyRequests:
+    """Strip every 429 down to its status: no Retry-After, no body explaining the limit."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+
+        async def strip(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                if message["status"] != 429:
+                    await send(message)
+                return
+            if start["status"] != 429:
+                await send(message)
+                return
+            if message.get("more_body", False):
+                return
+            dropped = (b"retry-after", b"content-length", b"content-type")
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in dropped]
+            await _answer(send, 429, b"", headers)
+
+        await self.app(scope, receive, strip)
+
+
 # --- header edits ----------------------------------------------------------------------------
 
 

@@ -30,6 +30,43 @@ class LogoutKeepsRefresh(AuthService):
         await self.store.revoke(jti_key(access), until=access.exp, now=now)
 
 
+class RevocationByBytes(AuthService):
+    """Remembers the exact refresh token presented at logout instead of its session, so a copy
+    of the same token with other bytes (re-signed with a new exp) still refreshes."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.revoked_tokens: set[str] = set()
+
+    async def logout(self, access: Claims, refresh_token: str | None, now: float) -> None:
+        await self.store.revoke(jti_key(access), until=access.exp, now=now)
+        if refresh_token:
+            self.revoked_tokens.add(refresh_token)
+
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
+        if token in self.revoked_tokens:
+            raise TokenError("token has been revoked")
+        return await super().check(token, kind=kind, now=now)
+
+
+class RevocationForgotten(AuthService):
+    """Keeps a revoked session only as long as an access token lives, though its refresh token
+    lives on: after that the logged-out refresh token works again."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.revoked_until: dict[str, float] = {}
+
+    async def revoke_session(self, sid: str, now: float) -> None:
+        self.revoked_until[sid] = now + self.tokens.access_ttl
+
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
+        claims, user = await super().check(token, kind=kind, now=now)
+        if self.revoked_until.get(claims.sid, float("-inf")) > now:
+            raise TokenError("token has been revoked")
+        return claims, user
+
+
 class InactiveUsersRefresh(AuthService):
     """Checks the user at protected routes but not at /refresh (disabled and deleted users)."""
 
@@ -255,6 +292,26 @@ class ReuseRevokesEverySession(_SessionsByUser):
             return
         for other in sorted(self.sessions.get(self.owner.get(sid, ""), {sid}) | {sid}):
             await super().revoke_session(other, now)
+
+
+class ReuseSparesAccess(_SessionsByUser):
+    """Reuse detection retires the family's refresh tokens but leaves its access tokens valid."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retired_families: set[str] = set()
+
+    async def revoke_session(self, sid: str, now: float) -> None:
+        if _REFRESHING.get():
+            self.retired_families.add(sid)
+            return
+        await super().revoke_session(sid, now)
+
+    async def check(self, token: str, *, kind: TokenKind, now: float) -> tuple[Claims, User]:
+        claims, user = await super().check(token, kind=kind, now=now)
+        if kind == "refresh" and claims.sid in self.retired_families:
+            raise TokenError("refresh token family retired after reuse")
+        return claims, user
 
 
 class LogoutEverywhere(_SessionsByUser):

@@ -1,0 +1,698 @@
+"""The client catalogue: what a browser app doing dual-token refresh must get right.
+
+Each case has a stable ID, a source and a level, like the server catalogue's, and is declared as
+a conformance `Case` so that the server suite's report writers render it unchanged. Its `check`
+drives the app through an `AppDriver` and raises `CaseFailure` on a deviation, `Skipped` when it
+does not apply, `HarnessError` when the suite could not decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from conformance.catalogue.case import Case
+from conformance.context import CaseContext
+from conformance.outcomes import CaseFailure, HarnessError, Level, Skipped
+from e2e.driver import AppDriver, BurstResult
+from e2e.profile import ClientProfile
+
+__all__ = ["CLIENT_CATALOGUE", "ClientCase", "client_case_ids", "select_client_cases"]
+
+#: The issue's bound: once the refresh failed, every waiting call settles within this.
+SETTLE_MS = 2_000
+#: How long the suite watches for a late second refresh, or a loop of them.
+QUIET_MS = 500
+#: A slow refresh: the API answers /refresh only after this long.
+SLOW_REFRESH_MS = 5_000
+
+SEED = "seed design (dual-token-refresh.md)"
+Check = Callable[[AppDriver], None]
+Applies = Callable[[ClientProfile], str | None]
+
+
+async def _runs_in_the_browser(_: CaseContext) -> None:
+    raise HarnessError("a client case runs in the browser runner (python -m e2e), not over HTTP")
+
+
+@dataclass(frozen=True)
+class ClientCase:
+    """A browser case: its report identity (`case`), its check, and when it applies."""
+
+    case: Case
+    check: Check = field(repr=False)
+    applies: Applies = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.case.id
+
+
+CLIENT_CATALOGUE: list[ClientCase] = []
+
+
+def _always(_: ClientProfile) -> str | None:
+    return None
+
+
+def client_case(
+    case_id: str,
+    title: str,
+    *,
+    family: str,
+    sends: str,
+    requirement: str,
+    spec: str,
+    quote: str,
+    level: Level = Level.MUST,
+    applies: Applies = _always,
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        case = Case(
+            case_id, family, title, sends, requirement, spec, level, (), _runs_in_the_browser, quote
+        )
+        CLIENT_CATALOGUE.append(ClientCase(case, check, applies))
+        return check
+
+    return register
+
+
+def client_case_ids() -> list[str]:
+    return [case.id for case in CLIENT_CATALOGUE]
+
+
+def select_client_cases(prefixes: Sequence[str] = ()) -> list[ClientCase]:
+    wanted = tuple(prefix.upper() for prefix in prefixes)
+    return [c for c in CLIENT_CATALOGUE if not wanted or c.id.upper().startswith(wanted)]
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+def _body_refresh(profile: ClientProfile) -> str | None:
+    if profile.api.cookie:
+        return "not applicable: in cookie mode the browser, not the app, sends the refresh token"
+    return None
+
+
+def _rotation(profile: ClientProfile) -> str | None:
+    if not profile.api.rotation:
+        return "the profile turns rotation off ([api] rotation = false)"
+    return _body_refresh(profile)
+
+
+def _logout(profile: ClientProfile) -> str | None:
+    if not profile.logout.declared:
+        return "the profile declares no way to log out ([logout] selector or script)"
+    return None
+
+
+def _logout_and_storage(profile: ClientProfile) -> str | None:
+    if not profile.storage.declared and not profile.api.cookie:
+        return "the profile declares no token storage ([storage] access_key/refresh_key)"
+    return _logout(profile)
+
+
+def _cookie(profile: ClientProfile) -> str | None:
+    if not profile.api.cookie:
+        return "not applicable: the API is not in cookie mode ([api] cookie)"
+    return None
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _refreshes(app: AppDriver, since: int) -> int:
+    return len(app.recorder.api_calls(app.profile.api.refresh_path, since=since, method="POST"))
+
+
+def _require_all_ok(burst: BurstResult, n: int, what: str) -> None:
+    if not burst.settled or burst.ok != n:
+        raise CaseFailure(f"all {n} calls answered ({what})", burst.describe())
+
+
+def _protected_calls(app: AppDriver, since: int) -> int:
+    return len(app.recorder.api_calls_to(app.profile.api.protected_paths, since=since))
+
+
+def _logged_in_burst_after_expiry(app: AppDriver, n: int) -> tuple[int, BurstResult]:
+    app.log_in()
+    app.api.expire_access_tokens()
+    mark = app.recorder.mark()
+    burst = app.fire(n)
+    app.quiet(QUIET_MS)
+    return mark, burst
+
+
+# --- one refresh per expiry -------------------------------------------------------------------
+
+CONCURRENT = "client-concurrency"
+
+
+def _burst_meets_one_refresh(
+    app: AppDriver, n: int, outcome: int | None = None, *, abort: bool = False
+) -> int:
+    """Log in, expire, hold /refresh and fire *n* calls; once every call met its 401 (so the
+    order of arrivals cannot decide the verdict), let the refresh through (or answer it
+    *outcome*, or fail it with a network error). Returns the log mark from before the burst."""
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refresh_fault.hold()
+    mark = app.recorder.mark()
+    app.start_burst(n)
+    app.wait_for(lambda: app.refused_calls(mark) >= n and bool(app.refresh_fault.held), 5_000)
+    app.refresh_fault.release(outcome, abort=abort)
+    return mark
+
+
+def _one_refresh_for(n: int) -> Check:
+    def check(app: AppDriver) -> None:
+        mark = _burst_meets_one_refresh(app, n)
+        burst = app.await_burst(app.page)
+        app.quiet(QUIET_MS)
+        refreshes = _refreshes(app, mark)
+        app.measurements[f"refresh_calls[{n} concurrent]"] = refreshes
+        if refreshes != 1:
+            raise CaseFailure(
+                f"exactly 1 /refresh for {n} concurrent calls after expiry",
+                f"{refreshes} /refresh calls ({burst.describe()})",
+                cause="no single-flight refresh: every expired call refreshes",
+            )
+        _require_all_ok(burst, n, "after the one refresh")
+
+    return check
+
+
+QUOTE_SINGLE_FLIGHT = "防止多个请求同时过期 导致多次刷新 token (keep requests that expire together "
+QUOTE_SINGLE_FLIGHT += "from refreshing the token several times)"
+
+for _n, _number in ((10, "01"), (50, "02")):
+    client_case(
+        f"CLIENT-REFRESH-ONCE-{_number}",
+        f"{_n} concurrent calls after expiry make exactly one /refresh",
+        family=CONCURRENT,
+        sends=f"log in, expire the access token, fire {_n} protected calls at once",
+        requirement="one refresh serves every call that met the expired token",
+        spec=f"{SEED} 前端实现思路 3",
+        quote=QUOTE_SINGLE_FLIGHT,
+    )(_one_refresh_for(_n))
+
+
+@client_case(
+    "CLIENT-REFRESH-ONCE-03",
+    "a 401 that comes back after the refresh finished is retried with the new token",
+    family=CONCURRENT,
+    sends="log in, expire, fire 5 calls; hold the 5th until the others' refresh and retries are "
+    "done, then let it meet its 401",
+    requirement="a call that was sent with the old token does not start a second refresh",
+    spec=f"{SEED} 前端实现思路 3",
+    quote=QUOTE_SINGLE_FLIGHT,
+)
+def late_401_after_refresh(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    late = app.hold_late_call(pass_first=4)
+    mark = app.recorder.mark()
+    app.start_burst(5)
+    if not app.wait_for(lambda: app.answered_calls(mark, 200) >= 4, 5_000):
+        raise Skipped(
+            f"premise: the first 4 calls were not refreshed and answered within 5 s "
+            f"({_refreshes(app, mark)} /refresh calls); covered by CLIENT-REFRESH-ONCE-01"
+        )
+    late.release()
+    burst = app.await_burst(app.page)
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "1 /refresh: the late 401 uses the token the first refresh got",
+            f"{refreshes} /refresh calls",
+            cause="a 401 that arrives after the refresh starts another",
+        )
+    _require_all_ok(burst, 5, "the late call retried with the new token")
+
+
+@client_case(
+    "CLIENT-RETRY-ONCE-01",
+    "each call that met a 401 is retried at most once and ends answered",
+    family=CONCURRENT,
+    sends="log in, expire the access token, fire 10 protected calls",
+    requirement="every call ends answered, with at most one retry per call",
+    spec=f"{SEED} 前端实现思路 2; RFC 6750 §3.1",
+    quote="Access Token 过期 → 拦截 401 错误 → 发起刷新请求 → 更新请求头 → 重新发送原请求",
+)
+def retry_once(app: AppDriver) -> None:
+    mark, burst = _logged_in_burst_after_expiry(app, 10)
+    calls = _protected_calls(app, mark)
+    if calls > 20:
+        raise CaseFailure("at most 20 protected requests for 10 calls", f"{calls} requests")
+    _require_all_ok(burst, 10, "retried with the new token")
+
+
+@client_case(
+    "CLIENT-RETRY-ONCE-02",
+    "a route that refuses even the new token: one retry, the call fails promptly, no loop",
+    family=CONCURRENT,
+    sends="log in, expire the access token, make the protected route answer 401 to every token, "
+    "fire 1 call",
+    requirement="a 401 on the retry is final: the call settles within 2 s, no second refresh",
+    spec=f"{SEED} 前端实现思路 2; RFC 6750 §3.1",
+    quote="重新发送原请求 (resend the original request) — once; a refused retry is an answer",
+)
+def retry_refused(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refuse_protected_after_refresh()
+    mark = app.recorder.mark()
+    burst = app.fire(1, limit_ms=SETTLE_MS + 500)
+    app.quiet(QUIET_MS)
+    refreshes, calls = _refreshes(app, mark), _protected_calls(app, mark)
+    if refreshes > 1 or calls > 2:
+        raise CaseFailure(
+            "1 /refresh and at most 2 attempts for one call",
+            f"{refreshes} /refresh calls and {calls} attempts (a retry loop)",
+            cause="retries without a limit",
+        )
+    if not burst.settled:
+        raise CaseFailure(
+            "the call settles within 2 s", burst.describe(), cause="waiters never settled"
+        )
+
+
+# --- the refresh fails ------------------------------------------------------------------------
+
+FAILURE = "client-refresh-failure"
+
+
+def _session_ends(status: int | None) -> Check:
+    def check(app: AppDriver) -> None:
+        if status is None:
+            # The real API refuses: the refresh token expired too. Held like the others so that
+            # every call waits on the refresh before it fails.
+            app.log_in()
+            app.api.expire_refresh_tokens()
+            app.refresh_fault.hold()
+            mark = app.recorder.mark()
+            app.start_burst(5)
+            app.wait_for(
+                lambda: app.refused_calls(mark) >= 5 and bool(app.refresh_fault.held), 5_000
+            )
+            app.refresh_fault.release()
+        else:
+            mark = _burst_meets_one_refresh(app, 5, status)
+        _expect_session_ended(app, mark, app.await_burst(app.page, within_ms=SETTLE_MS))
+
+    return check
+
+
+def _expect_session_ended(app: AppDriver, mark: int, burst: BurstResult) -> None:
+    if not burst.settled:
+        raise CaseFailure(
+            "every waiting call settles within 2 s once the refresh failed",
+            burst.describe(),
+            cause="waiters never settled after a failed refresh",
+        )
+    if not app.wait_for_login_view(SETTLE_MS):
+        raise CaseFailure(
+            "the login view within 2 s",
+            f"still on {app.page.url}",
+            cause="no way back to login",
+        )
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "exactly 1 /refresh, then none (no loop)",
+            f"{refreshes} /refresh calls",
+            cause="refreshes again after a refused refresh",
+        )
+
+
+QUOTE_REFRESH_FAILS = "刷新失败 → 跳转登录页 (refresh failed → go to the login page)"
+for _number, _status, _how in (
+    ("01", 401, "/refresh answers 401"),
+    ("02", 403, "/refresh answers 403"),
+    ("03", None, "the refresh token expired on the server"),
+):
+    client_case(
+        f"CLIENT-REFRESH-FAIL-{_number}",
+        f"{_how}: waiting calls settle within 2 s, login view, no further refresh",
+        family=FAILURE,
+        sends=f"log in, {_how}, expire the access token, fire 5 protected calls",
+        requirement="a refused refresh ends the session: no waiter hangs, no refresh loop",
+        spec=f"{SEED} 前端实现思路 4 (错误边界); RFC 6749 §5.2",
+        quote=QUOTE_REFRESH_FAILS,
+    )(_session_ends(_status))
+
+
+@client_case(
+    "CLIENT-REFRESH-FAIL-04",
+    "a 401 that comes back after the refresh was refused settles too, without another refresh",
+    family=FAILURE,
+    sends="log in, expire, fire 5 calls, hold the 5th; /refresh answers 401; then let the 5th "
+    "meet its 401",
+    requirement="a late 401 after the session ended settles within 2 s and starts no refresh",
+    spec=f"{SEED} 前端实现思路 4 (错误边界)",
+    quote=QUOTE_REFRESH_FAILS,
+)
+def late_401_after_refusal(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.refresh_fault.answer(401)
+    late = app.hold_late_call(pass_first=4)
+    mark = app.recorder.mark()
+    app.start_burst(5)
+    if not app.wait_for(lambda: _refreshes(app, mark) >= 1 and late.held is not None, 5_000):
+        raise Skipped(
+            "premise: no /refresh after 4 calls met the expired token; "
+            "covered by CLIENT-REFRESH-ONCE-01"
+        )
+    app.wait_for_login_view(SETTLE_MS)
+    app.quiet(200)
+    late.release()
+    _expect_session_ended(app, mark, app.await_burst(app.page, within_ms=SETTLE_MS))
+
+
+def _session_survives(status: int | None) -> Check:
+    def check(app: AppDriver) -> None:
+        _burst_meets_one_refresh(app, 3, status, abort=status is None)
+        burst = app.await_burst(app.page, within_ms=SETTLE_MS + 3_000)
+        if not burst.settled:
+            raise CaseFailure("the 3 calls settle", burst.describe(), cause="waiters never settled")
+        app.quiet(QUIET_MS)
+        if app.shows_login_view():
+            raise CaseFailure(
+                "the session kept (a transient refresh error proves nothing about it)",
+                f"the app went to its login view ({app.page.url})",
+                cause="any refresh error logs the user out",
+            )
+        app.refresh_fault.heal()
+        later = app.fire(1)
+        if later.ok != 1:
+            raise CaseFailure(
+                "a later call succeeds once /refresh works again",
+                later.describe(),
+                cause="any refresh error logs the user out",
+            )
+
+    return check
+
+
+QUOTE_TRANSIENT = "网络错误 → 友好提示 (network error → a friendly message)"
+for _number, _status, _how in (
+    ("01", 500, "/refresh answers 500"),
+    ("02", 503, "/refresh answers 503"),
+    ("03", 429, "/refresh answers 429 with Retry-After"),
+    ("04", None, "/refresh fails with a network error"),
+):
+    client_case(
+        f"CLIENT-REFRESH-TRANSIENT-{_number}",
+        f"{_how}: the user stays logged in",
+        family=FAILURE,
+        sends=f"log in, {_how}, expire the access token, fire 3 calls; then heal and fire 1",
+        requirement="a 5xx, 429 or network error on refresh does not log the user out",
+        spec=f"{SEED} 前端实现思路 4 (错误边界); RFC 6585 §4; RFC 9110 §15.6",
+        quote=QUOTE_TRANSIENT,
+    )(_session_survives(_status))
+
+
+@client_case(
+    "CLIENT-REFRESH-SLOW-01",
+    "a refresh that takes 5 s does not let later calls fire a second refresh",
+    family=CONCURRENT,
+    sends="log in, expire, hold /refresh for 5 s, fire 5 calls, then 5 more after 1 s",
+    requirement="calls that meet the expiry while a refresh is on the wire wait for it",
+    spec=f"{SEED} 前端实现思路 3",
+    quote="当在刷新时，新的请求会被加入到队列中，等待刷新完成后再执行",
+)
+def slow_refresh(app: AppDriver) -> None:
+    app.log_in()
+    app.refresh_fault.hold()
+    app.api.expire_access_tokens()
+    mark = app.recorder.mark()
+    app.start_burst(5, app.page, slot="first", limit_ms=SLOW_REFRESH_MS + 5_000)
+    app.quiet(1_000)
+    app.start_burst(5, app.page, slot="late", limit_ms=SLOW_REFRESH_MS + 5_000)
+    app.quiet(SLOW_REFRESH_MS - 1_000)
+    app.refresh_fault.release()
+    first = app.await_burst(app.page, "first")
+    second = app.await_burst(app.page, "late")
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "exactly 1 /refresh while the slow one was on the wire",
+            f"{refreshes} /refresh calls",
+            cause="no single-flight refresh: every expired call refreshes",
+        )
+    # Both bursts run in one page at once: an app that counts per page may report the other's
+    # calls too, so each must have settled with nothing failed and at least its own calls ok.
+    for burst, what in ((first, "first burst"), (second, "burst fired during the slow refresh")):
+        if not burst.settled or burst.failed or (burst.ok or 0) < 5:
+            raise CaseFailure(f"all 5 calls answered ({what})", burst.describe())
+
+
+# --- where tokens go --------------------------------------------------------------------------
+
+TOKENS = "client-token-handling"
+
+
+def _session_with_a_refresh_and_logout(app: AppDriver) -> None:
+    app.log_in()
+    app.api.expire_access_tokens()
+    app.fire(3)
+    if app.profile.logout.declared and not app.shows_login_view():
+        app.log_out()
+        app.wait_for_login_view(SETTLE_MS)
+
+
+@client_case(
+    "CLIENT-TOKEN-PLACE-01",
+    "the refresh token goes only to the refresh and logout endpoints",
+    family=TOKENS,
+    sends="log in, expire, fire 3 calls, log out; inspect every request the browser made",
+    requirement="no request other than /refresh and /logout (on the API) carries the refresh token",
+    spec="RFC 6749 §10.4; RFC 9700 §4.14",
+    quote="Refresh tokens MUST be kept confidential in transit and storage, and shared only "
+    "among the authorization server and the client to whom the refresh tokens were issued.",
+    applies=_body_refresh,
+)
+def refresh_token_place(app: AppDriver) -> None:
+    _session_with_a_refresh_and_logout(app)
+    field_name = "refresh_token"
+    issued = app.recorder.issued_tokens(field_name)
+    if not issued:
+        raise HarnessError("the login answer carried no refresh_token: nothing to look for")
+    allowed = {app.profile.api.refresh_path, app.profile.api.logout_path}
+    for recorded in app.recorder.log:
+        if recorded.origin == app.api.url and recorded.path in allowed:
+            continue
+        if any(recorded.carries(token) for token in issued):
+            raise CaseFailure(
+                "the refresh token only in /refresh and /logout requests",
+                f"{recorded.method} {recorded.url.split('?')[0]} carried it",
+            )
+
+
+@client_case(
+    "CLIENT-TOKEN-URL-01",
+    "no token in a URL",
+    family=TOKENS,
+    sends="log in, expire, fire 3 calls, log out; inspect every URL requested or navigated to",
+    requirement="neither token appears in a request URL or the page's address",
+    spec="RFC 6750 §5.3; RFC 9700 §4.3.2",
+    quote="Bearer tokens SHOULD NOT be passed in page URLs (for example, as query string "
+    "parameters).",
+    level=Level.SHOULD,
+)
+def no_token_in_url(app: AppDriver) -> None:
+    _session_with_a_refresh_and_logout(app)
+    issued = app.recorder.issued_tokens("access_token") + app.recorder.issued_tokens(
+        "refresh_token"
+    )
+    if not issued:
+        raise HarnessError("the login answer carried no access_token: nothing to look for")
+    for recorded in app.recorder.log:
+        if any(token in recorded.url for token in issued):
+            raise CaseFailure("no token in any URL", f"{recorded.method} {recorded.url[:120]}…")
+
+
+@client_case(
+    "CLIENT-ROTATION-01",
+    "after rotation the app sends the new refresh token",
+    family=TOKENS,
+    sends="log in, expire, fire 1 call (refresh #1), expire again, fire 1 call (refresh #2)",
+    requirement="refresh #2 carries the refresh token refresh #1 returned, and is accepted",
+    spec="RFC 6749 §6; RFC 9700 §4.14.2",
+    quote="The authorization server MAY issue a new refresh token, in which case the client "
+    "MUST discard the old refresh token and replace it with the new refresh token.",
+    applies=_rotation,
+)
+def uses_rotated_token(app: AppDriver) -> None:
+    app.log_in()
+    path = app.profile.api.refresh_path
+    for _round in range(2):
+        app.api.expire_access_tokens()
+        app.fire(1)
+        app.quiet(100)
+    refreshes = app.recorder.api_calls(path, method="POST")
+    if len(refreshes) < 2:
+        raise Skipped(
+            f"premise: two refreshes expected, saw {len(refreshes)}; "
+            "covered by CLIENT-RETRY-ONCE-01"
+        )
+    first, second = refreshes[0], refreshes[1]
+    if first.body and first.body == second.body:
+        raise CaseFailure(
+            "refresh #2 sends the rotated refresh token",
+            "it sent the same refresh token as refresh #1 (already spent)",
+            cause="keeps the old refresh token after rotation",
+        )
+    if second.status != 200:
+        raise CaseFailure(
+            "refresh #2 accepted", f"it was answered {second.status}", cause="rotation mishandled"
+        )
+
+
+@client_case(
+    "CLIENT-LOGOUT-01",
+    "logout calls the server, which then refuses the old refresh token",
+    family=TOKENS,
+    sends="log in, log out; then send the old refresh token to /refresh outside the browser",
+    requirement="logout revokes the session on the server, not just in the browser",
+    spec=f"{SEED} 安全设计要点 (黑名单机制); OWASP Session Management Cheat Sheet",
+    quote="黑名单机制：支持登出时 Token 作废 (a blacklist: logout invalidates the token)",
+)
+def logout_calls_server(app: AppDriver) -> None:
+    reason = _logout(app.profile)
+    if reason:
+        raise Skipped(reason)
+    app.log_in()
+    mark = app.recorder.mark()
+    app.log_out()
+    app.wait_for_login_view(SETTLE_MS)
+    app.quiet(200)
+    logouts = app.recorder.api_calls(app.profile.api.logout_path, since=mark)
+    if not any(r.status is not None and 200 <= r.status < 300 for r in logouts):
+        raise CaseFailure(
+            f"a successful call to {app.profile.api.logout_path}",
+            f"{len(logouts)} logout calls ({[r.status for r in logouts]})",
+            cause="logout only clears the browser",
+        )
+    issued = app.recorder.issued_tokens("refresh_token")
+    if issued:  # body mode: the old refresh token must be dead on the server, not just forgotten
+        with app.api.client() as api:
+            answer = api.post(app.profile.api.refresh_path, json={"refresh_token": issued[-1]})
+        if answer.status_code == 200:
+            raise CaseFailure(
+                "the refresh token refused after logout",
+                "/refresh still accepts it",
+                cause="logout only clears the browser",
+            )
+
+
+@client_case(
+    "CLIENT-LOGOUT-02",
+    "logout clears the stored tokens and shows the login view",
+    family=TOKENS,
+    sends="log in, log out; read the declared storage keys and cookies",
+    requirement="no token is left in storage; the login view is shown",
+    spec="OWASP HTML5 Security Cheat Sheet (Local Storage); " + SEED + " logout 函数",
+    quote="logout 函数：清除本地存储的 token，跳转到登录页面",
+    applies=_logout_and_storage,
+)
+def logout_clears_storage(app: AppDriver) -> None:
+    app.log_in()
+    app.log_out()
+    if not app.wait_for_login_view(SETTLE_MS):
+        raise CaseFailure("the login view after logout", f"still on {app.page.url}")
+    storage = app.profile.storage
+    for key in (storage.access_key, storage.refresh_key):
+        if key and app.stored(key) is not None:
+            raise CaseFailure(f"{storage.area}Storage {key!r} removed", "it is still there")
+    left = [c["name"] for c in app.context.cookies() if "refresh" in c["name"].lower()]
+    if left:
+        raise CaseFailure("no refresh cookie after logout", f"cookies left: {left}")
+
+
+@client_case(
+    "CLIENT-RELOAD-01",
+    "a reload keeps the session, and a refresh after it works",
+    family=TOKENS,
+    sends="log in, reload, expire the access token, fire 1 call",
+    requirement="the session survives a reload; the reloaded app refreshes once and succeeds",
+    spec=f"{SEED} 前端实现思路 1 (存储策略)",
+    quote="localStorage.setItem('refresh_token', refreshToken) // 安全存储",
+)
+def reload_keeps_session(app: AppDriver) -> None:
+    app.log_in()
+    app.page.reload()
+    app.quiet(300)
+    if app.shows_login_view():
+        raise CaseFailure("still logged in after a reload", f"login view at {app.page.url}")
+    app.api.expire_access_tokens()
+    burst = app.fire(1)
+    _require_all_ok(burst, 1, "after a reload and an expiry")
+
+
+@client_case(
+    "CLIENT-TABS-01",
+    "two tabs that meet the expiry together share one refresh",
+    family=CONCURRENT,
+    sends="log in, open a second tab, hold /refresh, fire 5 calls in each tab, release",
+    requirement="one refresh serves both tabs (with rotation, a second one spends a used token)",
+    spec=f"{SEED} 注意事项 3",
+    quote="多标签页同步：需要考虑多个浏览器标签的 Token 同步",
+    level=Level.SHOULD,
+)
+def tabs_share_refresh(app: AppDriver) -> None:
+    app.log_in()
+    second = app.new_tab()
+    app.open(app.profile.burst.page or app.profile.login.page, second)
+    app.quiet(300)
+    if app.shows_login_view(second):
+        raise Skipped("not applicable: a second tab does not share the session (kept per tab)")
+    app.refresh_fault.hold()
+    app.api.expire_access_tokens()
+    mark = app.recorder.mark()
+    app.start_burst(5, app.page)
+    app.quiet(300)
+    app.start_burst(5, second)
+    app.quiet(700)
+    app.refresh_fault.release()
+    first_result = app.await_burst(app.page)
+    second_result = app.await_burst(second)
+    app.quiet(QUIET_MS)
+    refreshes = _refreshes(app, mark)
+    if refreshes != 1:
+        raise CaseFailure(
+            "1 /refresh for both tabs",
+            f"{refreshes} /refresh calls",
+            cause="tabs do not coordinate their refresh",
+        )
+    _require_all_ok(first_result, 5, "first tab")
+    _require_all_ok(second_result, 5, "second tab")
+
+
+@client_case(
+    "CLIENT-COOKIE-01",
+    "in cookie mode no refresh token is readable by script",
+    family=TOKENS,
+    sends="log in with the API in cookie mode; read document.cookie and both storages",
+    requirement="the refresh token lives only in the HttpOnly cookie",
+    spec="OAuth 2.0 for Browser-Based Apps §6.1; " + SEED + " 注意事项 1",
+    quote="存储安全：生产环境考虑加密存储或 HttpOnly Cookie",
+    level=Level.SHOULD,
+    applies=_cookie,
+)
+def cookie_not_readable(app: AppDriver) -> None:
+    app.log_in()
+    cookies = [c for c in app.context.cookies() if "refresh" in c["name"].lower()]
+    if not cookies:
+        raise HarnessError("premise: no refresh cookie was set at login")
+    visible = app.script_visible_text()
+    for cookie in cookies:
+        if cookie["value"] and cookie["value"] in visible:
+            raise CaseFailure(
+                "the refresh token out of script's reach", "script can read it (cookie or storage)"
+            )

@@ -1,0 +1,458 @@
+"""Driving one app in real Chromium the way its client profile says: open, log in, fire a burst,
+recognise the login view, read storage, log out; and breaking the API's /refresh on the wire.
+
+Faults are Playwright routes on the browser context, matched on the API's origin and path, so
+they work whatever origin the app itself is served from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Error, Page, Playwright, Route
+
+from conformance.outcomes import HarnessError, PreconditionFailed
+from e2e.api import Api
+from e2e.profile import ClientProfile
+from e2e.recorder import Recorder
+
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "AppDriver",
+    "BurstResult",
+    "RefreshFault",
+    "chromium_executable",
+    "launch_chromium",
+]
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Every wait of the suite is for something that takes milliseconds on a healthy app.
+DEFAULT_TIMEOUT_MS = 10_000
+
+# Runs the profile's burst script, but never longer than the bound: a client whose waiters hang
+# would otherwise block the suite forever. Resolves with whether the burst settled in time.
+_FIRE = """async ([source, n, limitMs]) => {
+  const fire = (0, eval)('(' + source + ')');
+  const started = performance.now();
+  const outcome = Promise.resolve()
+    .then(() => fire(n))
+    .then(
+      (value) => ({ settled: true, value }),
+      (error) => ({ settled: true, error: String(error) }),
+    );
+  const timeout = new Promise((resolve) => setTimeout(() => resolve({ settled: false }), limitMs));
+  const result = await Promise.race([outcome, timeout]);
+  return { ...result, ms: performance.now() - started };
+}"""
+
+
+def chromium_executable() -> str | None:
+    """$DUALTOKEN_CHROMIUM, else Debian's /usr/bin/chromium, else None (Playwright's own)."""
+    configured = os.environ.get("DUALTOKEN_CHROMIUM")
+    if configured:
+        if not Path(configured).is_file():
+            raise HarnessError(f"DUALTOKEN_CHROMIUM={configured}: no such file")
+        return configured
+    system = Path("/usr/bin/chromium")
+    return str(system) if system.is_file() else None
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    try:
+        return playwright.chromium.launch(
+            executable_path=chromium_executable(), args=CHROMIUM_FLAGS, headless=True
+        )
+    except Error as exc:
+        raise HarnessError(
+            f"cannot start Chromium ({exc.message.splitlines()[0]}); install it "
+            "(apt-get install chromium) or set DUALTOKEN_CHROMIUM"
+        ) from None
+
+
+@dataclass(frozen=True)
+class BurstResult:
+    """What the app reported for a burst of calls, and whether it settled within the bound."""
+
+    settled: bool
+    ms: float
+    ok: int | None
+    failed: int | None
+    navigated: bool = False
+    error: str = ""
+
+    def describe(self) -> str:
+        if self.navigated:
+            return f"the page navigated away after {self.ms:.0f} ms (every pending call dropped)"
+        if not self.settled:
+            return f"calls still pending after {self.ms:.0f} ms"
+        if self.error:
+            return f"the burst script threw after {self.ms:.0f} ms: {self.error}"
+        return f"{self.ok} ok, {self.failed} failed, settled in {self.ms:.0f} ms"
+
+
+def _count(value: Any, key: str) -> int | None:
+    if isinstance(value, dict) and isinstance(value.get(key), int):
+        return int(value[key])
+    if isinstance(value, list) and key in ("ok", "failed"):
+        wanted = key == "ok"
+        return sum(1 for item in value if bool(item) is wanted)
+    return None
+
+
+def _burst_result(raw: Any) -> BurstResult:
+    if not isinstance(raw, dict):
+        raise HarnessError(f"[burst] script: the suite's wrapper returned {raw!r}")
+    value = raw.get("value")
+    return BurstResult(
+        settled=bool(raw.get("settled")),
+        ms=float(raw.get("ms", 0.0)),
+        ok=_count(value, "ok"),
+        failed=_count(value, "failed"),
+        error=str(raw.get("error", "")),
+    )
+
+
+class RefreshFault:
+    """Take over the API's refresh endpoint: answer with a status, abort (a network error), or
+    hold every call until `release()` (a slow refresh)."""
+
+    def __init__(self, context: BrowserContext, origin: str, path: str) -> None:
+        self._context = context
+        self._origin = origin
+        self._path = path
+        self.mode = "pass"
+        self.status = 0
+        self.held: list[Route] = []
+        self.hits = 0
+        context.route(self._matches, self._handle)
+
+    def _matches(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" == self._origin and parts.path == self._path
+
+    def answer(self, status: int) -> RefreshFault:
+        self.mode, self.status = "status", status
+        return self
+
+    def abort(self) -> RefreshFault:
+        self.mode = "abort"
+        return self
+
+    def hold(self) -> RefreshFault:
+        self.mode = "hold"
+        return self
+
+    def heal(self) -> None:
+        """Let later refreshes through to the API again."""
+        self.mode = "pass"
+
+    def release(self, status: int | None = None, *, abort: bool = False) -> None:
+        """Let the held calls through to the API; or answer them (and later ones) *status*;
+        or, with *abort*, fail them (and later ones) with a network error."""
+        held, self.held = self.held, []
+        if abort:
+            self.abort()
+        elif status is None:
+            self.mode = "pass"
+        else:
+            self.answer(status)
+        for route in held:
+            if abort:
+                route.abort("connectionreset")
+            elif status is None:
+                route.continue_()
+            else:
+                self._fulfill(route)
+
+    def _handle(self, route: Route) -> None:
+        if route.request.method == "OPTIONS" or self.mode == "pass":
+            route.continue_()
+            return
+        self.hits += 1
+        if self.mode == "hold":
+            self.held.append(route)
+        elif self.mode == "abort":
+            route.abort("connectionreset")
+        else:
+            self._fulfill(route)
+
+    def _fulfill(self, route: Route) -> None:
+        headers = {"Access-Control-Allow-Origin": route.request.headers.get("origin", "*")}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        if self.status == 429:
+            headers["Retry-After"] = "30"
+        route.fulfill(
+            status=self.status,
+            content_type="application/json",
+            headers=headers,
+            body=json.dumps({"detail": f"injected {self.status} by the client suite"}),
+        )
+
+
+class LateCall:
+    """Hold back the (pass_first + 1)-th protected call on its way to the API, so that its 401
+    comes back only after the refresh the others started has finished."""
+
+    def __init__(
+        self, context: BrowserContext, origin: str, paths: tuple[str, ...], pass_first: int
+    ):
+        self._origin = origin
+        self._paths = set(paths)
+        self._remaining = pass_first
+        self.held: Route | None = None
+        context.route(self._matches, self._handle)
+
+    def _matches(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" == self._origin and parts.path in self._paths
+
+    def _handle(self, route: Route) -> None:
+        if route.request.method == "OPTIONS" or self.held is not None or self._remaining > 0:
+            if route.request.method != "OPTIONS" and self.held is None:
+                self._remaining -= 1
+            route.continue_()
+            return
+        self.held = route
+
+    def release(self) -> None:
+        if self.held is not None:
+            self.held.continue_()
+
+
+class AppDriver:
+    """One case's browser context: the app's pages, the network log, the API and its faults."""
+
+    def __init__(self, browser: Browser, profile: ClientProfile, api: Api, app_url: str) -> None:
+        self.profile = profile
+        self.api = api
+        self.app_url = app_url.rstrip("/")
+        self.context = browser.new_context()
+        self.context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        keep = {profile.api.login_path, profile.api.refresh_path}
+        self.recorder = Recorder(self.context, api.url, keep)
+        self.refresh_fault = RefreshFault(self.context, api.url, profile.api.refresh_path)
+        self.page = self.context.new_page()
+        #: Figures a case measured (e.g. /refresh calls per burst), collected by the runner.
+        self.measurements: dict[str, object] = {}
+
+    # --- pages --------------------------------------------------------------------------------
+
+    def url_for(self, path: str) -> str:
+        query = [part for part in (self.profile.app.query,) if part]
+        if self.profile.app.api_param:
+            query.append(f"{self.profile.app.api_param}={self.api.url}")
+        separator = "&" if "?" in path else "?"
+        return self.app_url + path + (separator + "&".join(query) if query else "")
+
+    def open(self, path: str, page: Page | None = None) -> Page:
+        target = page or self.page
+        try:
+            target.goto(self.url_for(path))
+        except Error as exc:
+            raise PreconditionFailed(f"cannot open {self.url_for(path)}: {exc.message}") from None
+        return target
+
+    def new_tab(self) -> Page:
+        return self.context.new_page()
+
+    def log_in(self, page: Page | None = None) -> Page:
+        """Log in as the profile's user and wait until the login view is gone (set-up)."""
+        login = self.profile.login
+        target = page or self.page
+        try:
+            if login.url:
+                self.open(login.url, target)
+            else:
+                self.open(login.page, target)
+                target.fill(login.username_selector, login.username)
+                target.fill(login.password_selector, login.password)
+                target.click(login.submit_selector)
+            self.wait_until_logged_in(target)
+        except Error as exc:
+            raise PreconditionFailed(f"could not log in: {exc.message.splitlines()[0]}") from None
+        return target
+
+    def wait_until_logged_in(self, page: Page, timeout_ms: float = 5_000) -> None:
+        deadline = self._deadline(timeout_ms)
+        while self.shows_login_view(page):
+            if self._now() >= deadline:
+                raise PreconditionFailed(
+                    f"could not log in: the app still shows its login view ({page.url})"
+                )
+            page.wait_for_timeout(50)
+
+    def shows_login_view(self, page: Page | None = None) -> bool:
+        target = page or self.page
+        view = self.profile.login_view
+        if view.url_matches(target.url):
+            return True
+        if view.selector:
+            try:
+                return target.locator(view.selector).first.is_visible()
+            except Error:
+                return False
+        return False
+
+    def wait_for_login_view(self, within_ms: float, page: Page | None = None) -> bool:
+        target = page or self.page
+        deadline = self._deadline(within_ms)
+        while True:
+            if self.shows_login_view(target):
+                return True
+            if self._now() >= deadline:
+                return False
+            target.wait_for_timeout(25)
+
+    def fire(self, n: int, *, limit_ms: float = 10_000, page: Page | None = None) -> BurstResult:
+        """Make the app fire *n* authenticated calls at once; wait until they settle or
+        *limit_ms* passes."""
+        target = page or self.page
+        burst = self.profile.burst
+        if burst.page and urlsplit(target.url).path != burst.page:
+            self.open(burst.page, target)
+        try:
+            raw = target.evaluate(_FIRE, [burst.script, n, limit_ms])
+        except Error as exc:
+            if "context was destroyed" in exc.message or "navigation" in exc.message:
+                return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
+            raise HarnessError(f"[burst] script: {exc.message.splitlines()[0]}") from None
+        return _burst_result(raw)
+
+    def start_burst(
+        self, n: int, page: Page | None = None, *, slot: str = "burst", limit_ms: float = 30_000
+    ) -> None:
+        """Fire a burst without waiting for it (e.g. while /refresh is held); `await_burst`
+        collects it."""
+        page = page or self.page
+        burst = self.profile.burst
+        if burst.page and urlsplit(page.url).path != burst.page:
+            self.open(burst.page, page)
+        page.evaluate(
+            "([fire, source, n, ms, slot]) => { window.__clientSuite = window.__clientSuite || {};"
+            " window.__clientSuite[slot] = (0, eval)('(' + fire + ')')([source, n, ms]); }",
+            [_FIRE, burst.script, n, limit_ms, slot],
+        )
+
+    def await_burst(
+        self, page: Page, slot: str = "burst", *, within_ms: float = 10_000
+    ) -> BurstResult:
+        """The outcome of a started burst, if it settles within *within_ms* from now."""
+        try:
+            raw = page.evaluate(
+                "([slot, ms]) => Promise.race([window.__clientSuite[slot], new Promise("
+                "(resolve) => setTimeout(() => resolve({ settled: false, ms }), ms))])",
+                [slot, within_ms],
+            )
+        except Error as exc:
+            if "context was destroyed" in exc.message or "navigation" in exc.message:
+                return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
+            raise HarnessError(f"[burst] script: {exc.message.splitlines()[0]}") from None
+        return _burst_result(raw)
+
+    def refuse_protected_after_refresh(self) -> None:
+        """Answer 401 to protected calls carrying any token but the ones issued so far: the
+        retries after a refresh are refused, the first attempts reach the API."""
+        spared = {f"Bearer {token}" for token in self.recorder.issued_tokens("access_token")}
+        paths = set(self.profile.api.protected_paths)
+        origin = self.api.url
+
+        def matches(url: str) -> bool:
+            parts = urlsplit(url)
+            return f"{parts.scheme}://{parts.netloc}" == origin and parts.path in paths
+
+        def handle(route: Route) -> None:
+            request = route.request
+            if request.method == "OPTIONS" or request.headers.get("authorization") in spared:
+                route.continue_()
+                return
+            route.fulfill(
+                status=401,
+                content_type="application/json",
+                headers={
+                    "WWW-Authenticate": 'Bearer error="invalid_token"',
+                    "Access-Control-Allow-Origin": request.headers.get("origin", "*"),
+                },
+                body=json.dumps({"detail": "injected 401 by the client suite"}),
+            )
+
+        self.context.route(matches, handle)
+
+    def log_out(self) -> None:
+        logout = self.profile.logout
+        if logout.selector:
+            self.page.click(logout.selector)
+        else:
+            self.page.evaluate(f"({logout.script})()")
+
+    def stored(self, key: str, page: Page | None = None) -> str | None:
+        target = page or self.page
+        area = "localStorage" if self.profile.storage.area == "local" else "sessionStorage"
+        value = target.evaluate(f"key => window.{area}.getItem(key)", key)
+        return value if isinstance(value, str) else None
+
+    def script_visible_text(self) -> str:
+        """Everything script on the app's page can read: cookies and both storages."""
+        dumped = self.page.evaluate(
+            """() => JSON.stringify({
+              cookie: document.cookie,
+              local: Object.entries(localStorage),
+              session: Object.entries(sessionStorage),
+            })"""
+        )
+        return str(dumped)
+
+    def wait_for(self, condition: Callable[[], bool], within_ms: float) -> bool:
+        """Poll *condition* while Playwright delivers events; whether it came true in time."""
+        deadline = self._deadline(within_ms)
+        while not condition():
+            if self._now() >= deadline:
+                return False
+            self.page.wait_for_timeout(20)
+        return True
+
+    def hold_late_call(self, pass_first: int) -> LateCall:
+        return LateCall(self.context, self.api.url, self.profile.api.protected_paths, pass_first)
+
+    def answered_calls(self, since: int, status: int) -> int:
+        calls = self.recorder.api_calls_to(self.profile.api.protected_paths, since=since)
+        return sum(1 for call in calls if call.status == status)
+
+    def refused_calls(self, since: int) -> int:
+        """Protected calls since *since* the API (or a fault) answered 401."""
+        return self.answered_calls(since, 401)
+
+    def quiet(self, ms: float) -> None:
+        """Let the app run for *ms* (to see a late or looping refresh) while events arrive."""
+        self.page.wait_for_timeout(ms)
+
+    def close(self) -> None:
+        self.refresh_fault.release()
+        self.context.close()
+
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    def _deadline(self, ms: float) -> float:
+        return self._now() + ms / 1000
+
+
+def looks_like_jwt(value: str) -> bool:
+    return re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]*", value) is not None

@@ -1,0 +1,128 @@
+"""pytest plugin: `pytest --client-profile FILE` runs the client catalogue, one item per case.
+
+Inert unless --client-profile is given. With it, the collected tests are replaced by the client
+cases (select with -k as usual). The suite runs once, at the first item, for all selected cases;
+each item then reports its verdict: PASS passes, SKIP skips, FAIL and ERROR fail, NON-STRICT is
+an xfail (a failure with --client-strict). --client-report-dir keeps the reports, screenshots and
+traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.outcomes import Outcome
+from conformance.redaction import Redactor
+from conformance.reports import write_all
+from conformance.reports.console import ConsoleReporter
+from conformance.runner import CaseResult
+from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
+from e2e.profile import ClientProfile, ProfileError, load_client_profile
+from e2e.runner import ClientUnreachable, run_client_suite
+
+RESULTS = pytest.StashKey[dict[str, CaseResult]]()
+PROFILE = pytest.StashKey[ClientProfile]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("client", "dual-token client suite (real Chromium)")
+    group.addoption(
+        "--client-profile",
+        metavar="FILE",
+        default=None,
+        help="run the client catalogue against the single-page app this profile describes",
+    )
+    group.addoption(
+        "--client-strict", action="store_true", help="NON-STRICT verdicts fail instead of xfail"
+    )
+    group.addoption(
+        "--client-report-dir",
+        metavar="DIR",
+        default=None,
+        help="write the JSON/JUnit/HTML reports and failing cases' screenshots and traces here",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--client-profile")
+    if not path:
+        return
+    try:
+        config.stash[PROFILE] = load_client_profile(Path(path))
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+class ClientCaseFailure(Exception):
+    """A case's verdict was FAIL or ERROR (or NON-STRICT under --client-strict)."""
+
+
+class ClientCaseItem(pytest.Item):
+    def __init__(self, *, client_case: ClientCase, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.client_case = client_case
+
+    def runtest(self) -> None:
+        result = _results(self.session)[self.client_case.id]
+        strict = bool(self.config.getoption("--client-strict"))
+        if result.outcome is Outcome.SKIP:
+            pytest.skip(result.detail)
+        if result.outcome is Outcome.NON_STRICT and not strict:
+            pytest.xfail(f"NON-STRICT: {result.detail}")
+        if result.outcome is not Outcome.PASS:
+            raise ClientCaseFailure(ConsoleReporter.failure(1, result, Redactor()))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ClientCaseFailure):
+            return str(excinfo.value).lstrip("\n")
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int, str]:
+        case = self.client_case.case
+        return (self.config.getoption("--client-profile"), 0, f"{case.id} {case.title}")
+
+
+class ClientSuite(pytest.Collector):
+    def collect(self) -> Iterator[ClientCaseItem]:
+        for client_case in CLIENT_CATALOGUE:
+            yield ClientCaseItem.from_parent(self, name=client_case.id, client_case=client_case)
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if PROFILE not in config.stash:
+        return
+    if items:
+        config.hook.pytest_deselected(items=list(items))
+    cases: list[pytest.Item] = list(ClientSuite.from_parent(session, name="client").collect())
+    keyword = config.getoption("keyword")
+    if keyword:
+        from _pytest.mark import KeywordMatcher
+        from _pytest.mark.expression import Expression
+
+        expression = Expression.compile(keyword)
+        kept = [i for i in cases if expression.evaluate(KeywordMatcher.from_item(i))]
+        config.hook.pytest_deselected(items=[i for i in cases if i not in kept])
+        cases = kept
+    items[:] = cases
+
+
+def _results(session: pytest.Session) -> dict[str, CaseResult]:
+    config = session.config
+    if RESULTS not in config.stash:
+        selected = [i.client_case for i in session.items if isinstance(i, ClientCaseItem)]
+        report_dir = config.getoption("--client-report-dir")
+        artifacts = Path(report_dir) / "cases" if report_dir else None
+        try:
+            suite = run_client_suite(config.stash[PROFILE], cases=selected, artifacts=artifacts)
+        except ClientUnreachable as exc:
+            pytest.exit(str(exc), returncode=2)
+        if report_dir:
+            write_all(suite, report_dir)
+        config.stash[RESULTS] = suite.by_id()
+    return config.stash[RESULTS]

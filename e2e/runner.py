@@ -1,0 +1,265 @@
+"""Runs client cases against one app: starts the API (and the app, if the profile says how),
+one Chromium, and a fresh browser context per case; collects a conformance `CaseResult` each,
+with the browser's network log, and on a deviation a screenshot and a Playwright trace."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, Error, sync_playwright
+
+from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
+from conformance.profile import (
+    Profile,
+    ProfileError,
+    TargetSpec,
+    TimeSpec,
+    default_profile_path,
+    load_profile,
+)
+from conformance.redaction import Redactor
+from conformance.runner import CaseResult, SuiteResult
+from e2e.api import Api, ApiStartError, ExternalApi, start_api
+from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
+from e2e.driver import AppDriver, launch_chromium
+from e2e.profile import ClientProfile
+
+__all__ = ["ClientRun", "ClientUnreachable", "run_client_suite"]
+
+
+class ClientUnreachable(HarnessError):
+    """The API or the app did not come up: no case could run (exit status 2)."""
+
+
+class ClientRun:
+    """What one run measured besides verdicts (e.g. /refresh calls per burst size)."""
+
+    def __init__(self) -> None:
+        self.measurements: dict[str, object] = {}
+
+
+def report_profile(profile: ClientProfile, api_url: str) -> Profile:
+    """A server-profile stand-in so conformance's report writers name this run correctly."""
+    base = load_profile(default_profile_path())
+    return replace(
+        base,
+        target=TargetSpec(name=f"client: {profile.app.name}", base_url=api_url),
+        time=TimeSpec(mode="clock"),
+        source=profile.source,
+    )
+
+
+@contextmanager
+def _app_process(profile: ClientProfile, api: Api, workdir: Path) -> Iterator[str]:
+    """The app's base URL; starts `[app] command` first when the profile gives one."""
+    app = profile.app
+    if app.static is not None:
+        yield api.url
+        return
+    process: subprocess.Popen[bytes] | None = None
+    if app.command:
+        port = urlsplit_port(app.url)
+        values = {"api_url": api.url, "app_port": str(port)}
+        env = {key: value.format(**values) for key, value in app.env.items()}
+        log = (workdir / "app.log").open("wb")
+        process = subprocess.Popen(
+            app.command.format(**values),
+            shell=True,
+            cwd=app.cwd,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_app(app.url, app.ready_timeout, process)
+        yield app.url
+    finally:
+        if process is not None:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(10)
+
+
+def urlsplit_port(url: str) -> int:
+    match = re.search(r":(\d+)(/|$)", url.split("//", 1)[-1])
+    return int(match.group(1)) if match else 80
+
+
+def _wait_for_app(url: str, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise ClientUnreachable(f"[app] command exited with status {process.returncode}")
+            with suppress(httpx.TransportError):
+                if client.get(url).status_code < 500:
+                    return
+            time.sleep(0.2)
+    raise ClientUnreachable(f"[app] url: {url} did not answer within {timeout:g} s")
+
+
+def _run_case(
+    client_case: ClientCase,
+    browser: Browser,
+    profile: ClientProfile,
+    api: Api,
+    app_url: str,
+    artifacts: Path | None,
+    run: ClientRun,
+) -> CaseResult:
+    case = client_case.case
+    result = CaseResult(case, Outcome.PASS)
+    reason = client_case.applies(profile)
+    if reason is not None:
+        result.outcome, result.detail = Outcome.SKIP, reason
+        return result
+    started = time.monotonic()
+    app = AppDriver(browser, profile, api, app_url)
+    # DOM snapshots only: screencast frames cost about a third of a run's time.
+    app.context.tracing.start(snapshots=True, screenshots=False, sources=False)
+    try:
+        client_case.check(app)
+    except Skipped as skip:
+        result.outcome, result.detail = Outcome.SKIP, str(skip)
+    except CaseFailure as failure:
+        result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
+        result.expected, result.actual = failure.expected, failure.actual
+        result.detail, result.cause = str(failure), failure.cause
+    except HarnessError as exc:
+        result.outcome, result.detail = Outcome.ERROR, str(exc)
+    except Error as exc:
+        result.outcome = Outcome.ERROR
+        result.detail = f"browser: {exc.message.splitlines()[0]}"
+    except Exception as exc:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        result.outcome = Outcome.ERROR
+        result.detail = (
+            f"harness could not decide: {type(exc).__name__}: {exc} "
+            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        )
+    result.duration_ms = (time.monotonic() - started) * 1000
+    result.exchanges = app.recorder.to_report()
+    run.measurements.update(app.measurements)
+    try:
+        if result.deviated and artifacts is not None:
+            folder = artifacts / case.id
+            folder.mkdir(parents=True, exist_ok=True)
+            with suppress(Error):
+                app.page.screenshot(path=str(folder / "screenshot.png"))
+            app.context.tracing.stop(path=str(folder / "trace.zip"))
+            result.detail += f" [screenshot and trace: {folder}]"
+        else:
+            app.context.tracing.stop()
+    finally:
+        with suppress(Error):
+            app.close()
+    if not api.is_running():
+        raise ClientUnreachable(f"the API died during {case.id}:\n{api.log_tail()}")
+    return result
+
+
+def run_client_suite(
+    profile: ClientProfile,
+    *,
+    cases: Sequence[ClientCase] | None = None,
+    artifacts: Path | None = None,
+    strict: bool = False,
+    on_result: Callable[[CaseResult], None] | None = None,
+    run: ClientRun | None = None,
+    redactor: Redactor | None = None,
+) -> SuiteResult:
+    """Run `cases` (default: the whole client catalogue) against the profile's app. Reports
+    pass their text through `redactor` (default: token signatures and secrets cut)."""
+    selected = list(CLIENT_CATALOGUE if cases is None else cases)
+    run = run or ClientRun()
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="dualtoken-e2e-"))
+    cors = "" if profile.app.static is not None else _origin(profile.app.url)
+    api: Api
+    try:
+        if profile.api.server_profile is not None:
+            profile, external = with_their_api(profile, profile.api.server_profile)
+            external.check()
+            api = external
+        else:
+            api = start_api(
+                rotation=profile.api.rotation,
+                cookie=profile.api.cookie,
+                static=profile.app.static,
+                cors_origin=cors,
+                log_dir=workdir,
+            )
+    except ApiStartError as exc:
+        raise ClientUnreachable(f"the API is not usable: {exc}") from None
+    results: list[CaseResult] = []
+    try:
+        with _app_process(profile, api, workdir) as app_url, sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                for client_case in selected:
+                    result = _run_case(client_case, browser, profile, api, app_url, artifacts, run)
+                    results.append(result)
+                    if on_result is not None:
+                        on_result(result)
+            finally:
+                browser.close()
+    finally:
+        api.stop()
+    redact = redactor if redactor is not None else Redactor()
+    redact.secret(profile.login.password, "password")
+    return SuiteResult(
+        report_profile(profile, api.url),
+        results,
+        time.monotonic() - started,
+        strict,
+        redact=redact,
+    )
+
+
+def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, ExternalApi]:
+    """The client profile with the API facts of a team's server profile (its base URL, clock,
+    lifetimes, paths, rotation and refresh carrier), and that API."""
+    try:
+        server = load_profile(path)
+    except ProfileError as exc:
+        raise ClientUnreachable(f"[api] server_profile: {exc}") from None
+    if not server.target.base_url or server.time.mode != "clock":
+        raise ClientUnreachable(
+            f"[api] server_profile: {path} needs [target] base_url and [time] mode = 'clock' "
+            "(the client suite expires tokens by moving the server's clock)"
+        )
+    api = replace(
+        profile.api,
+        rotation=server.capabilities.rotation,
+        cookie=server.cookie_transport,
+        login_path=server.login.path,
+        refresh_path=server.refresh.path,
+        logout_path=server.logout[0].path if server.logout else profile.api.logout_path,
+        protected_paths=server.protected_paths or profile.api.protected_paths,
+    )
+    external = ExternalApi(
+        base_url=server.target.base_url,
+        clock_path=server.time.clock_path,
+        access_ttl=server.lifetimes.access,
+        refresh_ttl=server.lifetimes.refresh,
+    )
+    return replace(profile, api=api), external
+
+
+def _origin(url: str) -> str:
+    match = re.match(r"^(https?://[^/]+)", url)
+    return match.group(1) if match else url
