@@ -16,6 +16,7 @@ from conformance.forge import DROP, OPAQUE_REFRESH, Forger, decode_unverified, s
 from conformance.outcomes import (
     CaseFailure,
     ConnectionCut,
+    DeclaredAbsent,
     HarnessError,
     PreconditionFailed,
     Skipped,
@@ -508,6 +509,12 @@ class CaseContext:
         one about something else (TEAM.md decision 4)."""
         if not condition:
             raise Skipped(f"premise not met: {what}; covered by {covered_by}")
+
+    def unless_declared_absent(self, capability: str) -> None:
+        """A case that probes for a capability the profile did not declare stops here when the
+        profile writes it as `false`: the team told us, so the verdict is DECLARED."""
+        if capability in self.profile.capabilities.declared_absent:
+            raise DeclaredAbsent(capability)
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:

@@ -7,6 +7,7 @@ from enum import StrEnum
 __all__ = [
     "CaseFailure",
     "ConnectionCut",
+    "DeclaredAbsent",
     "HarnessError",
     "Level",
     "Outcome",
@@ -49,6 +50,15 @@ class CaseFailure(Exception):
 
 class Skipped(Exception):
     """The case does not apply to this target; the message is the reason."""
+
+
+class DeclaredAbsent(Exception):
+    """The profile writes the capability a probing case looks for as `false`: the finding is
+    one the team declared (DECLARED), so the case reports that instead of probing."""
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(capability)
+        self.capability = capability
 
 
 class HarnessError(Exception):

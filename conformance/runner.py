@@ -17,6 +17,7 @@ from conformance.forge import Forger, decode_unverified
 from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
     CaseFailure,
+    DeclaredAbsent,
     HarnessError,
     Level,
     Outcome,
@@ -126,11 +127,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     reason = skip_reason(context.profile, case.needs)
     absent = declared_absent(context.profile, case.needs)
     if absent is not None:
-        result.outcome = Outcome.DECLARED
-        result.detail = (
-            f"declared absent ([capabilities] {absent} = false): a deviation from "
-            f"{case.spec}, at level {case.level.value}"
-        )
+        result.outcome, result.detail = Outcome.DECLARED, _declared_detail(case, absent)
         return result
     if reason is not None:
         result.outcome, result.detail = Outcome.SKIP, reason
@@ -139,6 +136,9 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     started = loop.time()
     try:
         await asyncio.wait_for(case.run(context), CASE_DEADLINE)
+    except DeclaredAbsent as declared:
+        result.outcome = Outcome.DECLARED
+        result.detail = _declared_detail(case, declared.capability)
     except Skipped as skip:
         result.outcome, result.detail = Outcome.SKIP, str(skip)
     except CaseFailure as failure:
@@ -167,6 +167,13 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
             result.detail = "; ".join(context.notes)
     result.duration_ms = (loop.time() - started) * 1000
     return result
+
+
+def _declared_detail(case: Case, capability: str) -> str:
+    return (
+        f"declared absent ([capabilities] {capability} = false): a deviation from "
+        f"{case.spec}, at level {case.level.value}"
+    )
 
 
 async def _keep_under_rate_limit(profile: Profile, target: Target, clock: TimeControl) -> None:

@@ -226,6 +226,7 @@ async def logout_exists(ctx: CaseContext) -> None:
             "not applicable: the profile declares a logout (LOGOUT-OK-01 and LOGOUT-REVOKE-01 "
             "check what it does)"
         )
+    ctx.unless_declared_absent("logout")
     session = await ctx.login()
     answered: list[str] = []
     for path in COMMON_LOGOUT_PATHS:

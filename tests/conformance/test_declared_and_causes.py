@@ -115,5 +115,8 @@ def test_junit_reports_declared_as_skipped_with_properties() -> None:
     skipped = case.find("skipped")
     assert skipped is not None and skipped.get("message", "").startswith("DECLARED:")
     properties = {p.get("name"): p.get("value") for p in case.iter("property")}
-    assert properties["outcome"] == "DECLARED" and properties["level"] == "MUST"
+    assert (
+        properties["outcome"] == "DECLARED"
+        and properties["level"] == CASES["RATE-LIMIT-01"].level.value
+    )
     assert isinstance(ET.tostring(root), bytes)
