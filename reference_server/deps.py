@@ -13,6 +13,7 @@ from reference_server.clock import Clock
 from reference_server.config import Settings
 from reference_server.errors import AuthFailure
 from reference_server.ratelimit import RateLimiter
+from reference_server.shared_users import SharedUsers
 from reference_server.store import TokenStore
 from reference_server.tokens import Claims, TokenError
 from reference_server.users import User, UserDirectory
@@ -26,6 +27,7 @@ class Services:
     users: UserDirectory
     auth: AuthService
     refresh_limiter: RateLimiter
+    shared_users: SharedUsers
 
 
 @dataclass(frozen=True)
