@@ -161,7 +161,7 @@ IMPLIED_BY: dict[str, str] = {
 # Needs that only limit what the suite can probe (time control, a key, user hooks): they do not
 # hide a deviation the team declared. Any other unmet need that is not declared absent (a cookie
 # transport, a form login, a capability merely not mentioned...) keeps the case a SKIP.
-PROBE_LIMITS = frozenset({"advance", "forge", "forge_refresh", "user_hooks"})
+PROBE_LIMITS = frozenset({"advance", "forge", "forge_refresh", "rate_window", "user_hooks"})
 
 
 def declared_absent(profile: Profile, needs: tuple[str, ...]) -> str | None:
