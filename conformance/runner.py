@@ -7,16 +7,18 @@ import contextlib
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conformance.catalogue import CATALOGUE
-from conformance.catalogue.case import Case, skip_reason
+from conformance.catalogue.case import Case, declared_absent, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
 from conformance.jwks import load_jwks
+from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
     CaseFailure,
+    DeclaredAbsent,
     HarnessError,
     Level,
     Outcome,
@@ -89,7 +91,20 @@ class SuiteResult:
     redact: Redactor = field(default_factory=Redactor)
 
     def counts(self) -> Counter[Outcome]:
+        """Results per outcome; DECLARED has its own count (a finding the profile declared,
+        which does not fail the run), apart from SKIP ("does not apply")."""
         return Counter(result.outcome for result in self.results)
+
+    def declared(self) -> list[CaseResult]:
+        return [result for result in self.results if result.outcome is Outcome.DECLARED]
+
+    def by_cause(self) -> dict[str, list[CaseResult]]:
+        """Deviations that share a root cause, cause -> results (only causes with a result)."""
+        groups: dict[str, list[CaseResult]] = {}
+        for result in self.results:
+            if result.deviated and result.cause:
+                groups.setdefault(result.cause, []).append(result)
+        return groups
 
     @property
     def failed(self) -> bool:
@@ -132,6 +147,10 @@ async def _within(run: Awaitable[None], deadline: float, pacer: Pacer | None) ->
 async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseResult:
     result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
     reason = skip_reason(context.profile, case.needs)
+    absent = declared_absent(context.profile, case.needs)
+    if absent is not None:
+        result.outcome, result.detail = Outcome.DECLARED, _declared_detail(case, absent)
+        return result
     if reason is not None:
         result.outcome, result.detail = Outcome.SKIP, reason
         return result
@@ -139,6 +158,9 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
     started = loop.time()
     try:
         await _within(case.run(context), deadline, context.pacer)
+    except DeclaredAbsent as declared:
+        result.outcome = Outcome.DECLARED
+        result.detail = _declared_detail(case, declared.capability)
     except Skipped as skip:
         result.outcome, result.detail = Outcome.SKIP, str(skip)
     except CaseFailure as failure:
@@ -150,6 +172,7 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
         result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
     except HarnessError as exc:
         result.outcome, result.detail = Outcome.ERROR, str(exc)
+        result.cause = exc.cause
     except TimeoutError:
         result.outcome = Outcome.ERROR
         result.detail = f"the case did not finish within {deadline:g} s"
@@ -166,6 +189,13 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
             result.detail = "; ".join(context.notes)
     result.duration_ms = (loop.time() - started) * 1000
     return result
+
+
+def _declared_detail(case: Case, capability: str) -> str:
+    return (
+        f"declared absent ([capabilities] {capability} = false): a deviation from "
+        f"{case.spec}, at level {case.level.value}"
+    )
 
 
 async def _keep_under_limits(pacer: Pacer, clock: TimeControl) -> None:
@@ -194,10 +224,55 @@ async def run_suite_async(
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
+    if not profile.target.command:
+        return await _run_cases(
+            profile, selected, app, app_factory, strict, on_result, started, redactor=redactor
+        )
+    process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
+    try:
+        await process.start()
+    except LaunchError as exc:
+        process.close()
+        raise TargetUnreachable(str(exc)) from None
+    try:
+        return await _run_cases(
+            # The started server's URL; the command stays, so the persistence cases know
+            # the suite can restart it.
+            replace(profile, target=replace(profile.target, base_url=process.base_url)),
+            selected,
+            app,
+            app_factory,
+            strict,
+            on_result,
+            started,
+            restarter=process.restart,
+            redactor=redactor,
+        )
+    finally:
+        await process.stop()
+        process.close()
+
+
+async def _run_cases(
+    profile: Profile,
+    selected: list[Case],
+    app: ASGIApp | None,
+    app_factory: AppFactory | None,
+    strict: bool,
+    on_result: Callable[[CaseResult], None] | None,
+    started: float,
+    *,
+    restarter: Callable[[], Awaitable[None]] | None = None,
+    redactor: Redactor | None = None,
+) -> SuiteResult:
+    loop = asyncio.get_running_loop()
     forger = Forger(profile.signing)
     results: list[CaseResult] = []
     redactor = redactor if redactor is not None else Redactor()
-    async with Target(profile, app=app, app_factory=app_factory, redactor=redactor) as target:
+    target = Target(
+        profile, app=app, app_factory=app_factory, redactor=redactor, restarter=restarter
+    )
+    async with target:
         clock = make_time_control(profile, target)
         try:
             await target.request("GET", target.ready_path, [])
