@@ -19,7 +19,7 @@ from conformance.context import CaseContext, Session
 from conformance.forge import Forger
 from conformance.jwks import public_pem
 from conformance.pacing import Pacer
-from conformance.profile import ProfileError, parse_profile
+from conformance.profile import ProfileError, load_profile, parse_profile
 from conformance.runner import _within
 from conformance.target import Target, run_shell
 from conformance.timecontrol import make_time_control
@@ -248,3 +248,11 @@ def test_pacing_waits_do_not_count_against_a_case_deadline() -> None:
     asyncio.run(_within(paced_case(), 0.1, pacer))  # type: ignore[arg-type]
     with pytest.raises(TimeoutError):
         asyncio.run(_within(stuck_case(), 0.1, pacer))  # type: ignore[arg-type]
+
+
+def test_the_worked_oauth_profile_parses() -> None:
+    worked = Path(__file__).resolve().parents[2] / "docs" / "profiles" / "oauth-server.toml"
+    profile = load_profile(worked)
+    assert profile.client.auth == "basic" and profile.login.fields["grant_type"] == "password"
+    assert profile.signing.jwks_url and not profile.signing.can_forge
+    assert profile.rejection.oauth_errors and profile.login_throttle.limit == 4
