@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
+from conformance.causes import NO_BEARER_CHALLENGE
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
 from conformance.verify import bearer_challenge, describe
@@ -21,7 +22,8 @@ case = FAMILY.case
     quote=quotes.BEARER_MISSING_01,
 )
 async def no_header(ctx: CaseContext) -> None:
-    ctx.expect_rejected(await ctx.protected(None), "GET protected without credentials")
+    await ctx.access_control(await ctx.login())
+    ctx.expect_missing_rejected(await ctx.protected(None), "GET protected without credentials")
 
 
 @case(
@@ -33,12 +35,14 @@ async def no_header(ctx: CaseContext) -> None:
     quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_missing(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected(None)
-    ctx.expect_rejected(response, "GET protected without credentials")
+    ctx.expect_missing_rejected(response, "GET protected without credentials")
     if bearer_challenge(response) is None:
         raise CaseFailure(
             "WWW-Authenticate: Bearer ...",
             f"WWW-Authenticate: {response.headers.get('www-authenticate', '(absent)')}",
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 
@@ -68,12 +72,14 @@ async def challenge_no_error(ctx: CaseContext) -> None:
     quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_invalid(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected("not-a-token")
     ctx.expect_rejected(response, "GET protected with a garbage token")
     if bearer_challenge(response) is None:
         raise CaseFailure(
             "WWW-Authenticate: Bearer ...",
             f"WWW-Authenticate: {response.headers.get('www-authenticate', '(absent)')}",
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 
@@ -93,6 +99,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
         raise CaseFailure(
             'WWW-Authenticate: Bearer error="invalid_token"',
             response.headers.get("www-authenticate", "(absent)"),
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 
@@ -106,6 +113,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
 )
 async def other_scheme(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     path = ctx.profile.protected_paths[0]
     for scheme in ("Basic", "Token"):
         response = await ctx.request(
@@ -142,6 +150,7 @@ async def scheme_case(ctx: CaseContext) -> None:
     quote=quotes.R9110_400,
 )
 async def bearer_empty(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     path = ctx.profile.protected_paths[0]
     for value in ("Bearer", "Bearer ,"):
         response = await ctx.request("GET", path, headers={"Authorization": value})
@@ -158,6 +167,7 @@ async def bearer_empty(ctx: CaseContext) -> None:
 )
 async def two_tokens(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET",
         ctx.profile.protected_paths[0],
@@ -199,6 +209,7 @@ async def two_headers(ctx: CaseContext) -> None:
 )
 async def query_token(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET", f"{ctx.profile.protected_paths[0]}?access_token={session.access}"
     )
