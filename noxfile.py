@@ -44,6 +44,9 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The unit, integration and proof tests under tests/ (real servers, Redis, Locust)."""
     install(session, "test")
+    # The Node test targets (the Express tutorial and preset apps) from the committed lockfile.
+    with session.chdir("tests/targets/node"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
     session.run("pytest", *session.posargs)
 
 
@@ -104,3 +107,12 @@ def bench(session: nox.Session) -> None:
     """The reference server against the seed's backend, side by side (needs wrk and taskset)."""
     install(session, "test")
     session.run("python", "-m", "tests.reference_server.bench", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def bench_client(session: nox.Session) -> None:
+    """/refresh calls and settle time of 100- and 300-call bursts after expiry, in Chromium."""
+    install(session, "e2e")
+    with session.chdir(ROOT / "frontend"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run("python", "-m", "tests.e2e.bench_refresh", *session.posargs)
