@@ -8,8 +8,6 @@ and their help live in one place and cannot drift apart from this front door.
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import runpy
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ USAGE_ERROR = 2
 class Subcommand:
     name: str
     summary: str
-    # "module:function" of a main(argv) -> int, or "module" run like `python -m module`.
+    # "module:function" of a main(argv) -> int.
     entry: str
     # The extra to install when the entry point's imports are missing from this install.
     extra: str = ""
@@ -38,7 +36,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "client",
         "run the browser client suite in real Chromium (python -m e2e)",
-        "e2e",
+        "e2e.cli:main",
         extra="e2e",
     ),
     Subcommand(
@@ -82,36 +80,9 @@ def _missing_extra(sub: Subcommand, exc: ModuleNotFoundError) -> int:
     return USAGE_ERROR
 
 
-def _run_module(sub: Subcommand, args: Sequence[str]) -> int:
-    """Run `python -m module args` in this process, as `dualtoken SUBCOMMAND`."""
-    if importlib.util.find_spec(f"{sub.entry}.__main__") is None:
-        print(
-            f"dualtoken {sub.name}: this version has no command line for it yet "
-            f"(no {sub.entry}/__main__.py); from a checkout run `pytest {sub.entry}` "
-            f"(see {sub.entry}/README.md)",
-            file=sys.stderr,
-        )
-        return USAGE_ERROR
-    saved = sys.argv
-    sys.argv = [f"dualtoken {sub.name}", *args]
-    try:
-        runpy.run_module(sub.entry, run_name="__main__", alter_sys=True)
-    except SystemExit as exit_:
-        code = exit_.code
-        if code is None or isinstance(code, int):
-            return code or 0
-        print(code, file=sys.stderr)
-        return 1
-    finally:
-        sys.argv = saved
-    return 0
-
-
 def _run(sub: Subcommand, args: Sequence[str]) -> int:
     module_name, _, function = sub.entry.partition(":")
     try:
-        if not function:
-            return _run_module(sub, args)
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         # Only a dependency that is absent, not a bug inside our own modules.

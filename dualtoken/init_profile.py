@@ -259,5 +259,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {args.out} ({len(result.missing)} things not found, listed at its top)")
+        print(f"wrote {args.out} (not found: {len(result.missing)}, listed at its top)")
     return 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from dualtoken.cli import SUBCOMMANDS, main
@@ -55,15 +53,12 @@ def test_each_subcommand_has_the_help_of_its_entry_point(
     assert f"python -m {module}" in capsys.readouterr().out
 
 
-def test_client_delegates_to_python_m_e2e_or_says_it_is_not_there(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    if importlib.util.find_spec("e2e.__main__") is not None:
-        assert main(["client", "--help"]) == 0
-        assert "usage:" in capsys.readouterr().out
-    else:
-        assert main(["client"]) == 2
-        assert "pytest e2e" in capsys.readouterr().err
+def test_client_delegates_to_python_m_e2e(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["client", "--dry-run", "--select", "ZZZ-NO-SUCH"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["client", "--help"])
+    assert exit_.value.code == 0
+    assert "--client-profile" in capsys.readouterr().out
 
 
 def test_init_profile_at_a_server_that_is_not_there_is_a_verdict(

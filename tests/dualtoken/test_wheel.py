@@ -55,10 +55,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), "."], source)
     (wheel,) = wheels.glob("dualtoken-*.whl")
     env_dir = work / "venv"
-    venv.create(env_dir, with_pip=True)
+    # Without pip inside: this pip installs into it (--python), which saves bootstrapping one.
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
     constraints = ["-c", str(ROOT / "constraints.txt")]
-    _run([str(python), "-m", "pip", "install", "-q", *constraints, str(wheel)], work)
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    _run([*pip, *constraints, str(wheel)], work)
     return env_dir / "bin"
 
 
