@@ -101,6 +101,6 @@ def load(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def bench(session: nox.Session) -> None:
-    """Reference server throughput: /refresh and /protected as ratios of a trivial route."""
+    """The reference server against the seed's backend, side by side (needs wrk and taskset)."""
     install(session, "test")
     session.run("python", "-m", "tests.reference_server.bench", *session.posargs)

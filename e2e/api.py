@@ -1,30 +1,21 @@
 """The API behind the client under test: the reference server, embedded, with its test clock.
 
-It runs as a real `python -m reference_server` on a free loopback port, in its own process
-group (stopping the group stops it and nothing else). Tokens expire when the suite moves the
-server's clock (`POST /__test__/clock`), never by waiting.
-
-The reference server's one launcher (`reference_server/launcher.py`) is being written by
-another engineer; until it is on main, this module starts the process itself, in the same way,
-and nothing in e2e imports `tests/`.
+It runs as a real `python -m reference_server` on a free loopback port, started by the
+reference server's one launcher (`reference_server/launcher.py`: its own process group, ready
+when /healthz answers on a port it owns, log file). Tokens expire when the suite moves the
+server's clock (`POST /__test__/clock`), never by waiting. Nothing in e2e imports `tests/`.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+
+from reference_server.launcher import LaunchedServer, LaunchError, launch_reference
 
 __all__ = [
     "ACCESS_TTL",
@@ -54,38 +45,29 @@ BASE_SETTINGS: Mapping[str, str] = {
 }
 
 
-class ApiStartError(RuntimeError):
-    """The reference server did not come up; the message carries its log."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
+# The launcher's error: the reference server did not come up; the message carries its log.
+ApiStartError = LaunchError
 
 
 @dataclass
 class ApiServer:
     """A running reference server: its URL, its clock, and its log."""
 
-    port: int
-    popen: subprocess.Popen[bytes]
-    log_path: Path
+    process: LaunchedServer
+
+    @property
+    def port(self) -> int:
+        return self.process.port
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
     def is_running(self) -> bool:
-        return self.popen.poll() is None
+        return self.process.running()
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(no log)"
+        return self.process.log_tail(lines) or "(no log)"
 
     def client(self) -> httpx.Client:
         """A plain HTTP client for the API, outside the browser (e.g. to try an old token)."""
@@ -104,14 +86,7 @@ class ApiServer:
         self.advance_clock(REFRESH_TTL + 1)
 
     def stop(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.popen.pid, sig)
-            try:
-                self.popen.wait(10)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        self.process.stop()
 
 
 class Api(Protocol):
@@ -188,14 +163,6 @@ class ExternalApi:
         """Not ours to stop."""
 
 
-def _environment(settings: Mapping[str, str]) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DUALTOKEN_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.update(BASE_SETTINGS)
-    env.update(settings)
-    return env
-
-
 def start_api(
     *,
     rotation: bool,
@@ -216,46 +183,4 @@ def start_api(
     if cors_origin:
         settings["DUALTOKEN_CORS_ORIGINS"] = cors_origin
     settings |= extra or {}
-    folder = log_dir or Path(tempfile.gettempdir())
-    folder.mkdir(parents=True, exist_ok=True)
-    for _attempt in range(3):
-        port = _free_port()
-        handle, name = tempfile.mkstemp(prefix="e2e-api-", suffix=".log", dir=folder)
-        argv = [sys.executable, "-m", "reference_server", "--host", LOOPBACK]
-        argv += ["--port", str(port), "--log-level", "warning"]
-        with os.fdopen(handle, "wb") as log:
-            popen = subprocess.Popen(
-                argv,
-                cwd=REPO_ROOT,
-                env=_environment(settings),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = ApiServer(port, popen, Path(name))
-        try:
-            _wait_ready(server)
-        except ApiStartError:
-            server.stop()
-            if "address already in use" in server.log_tail().lower():
-                continue  # another process took the port first: try another
-            raise
-        return server
-    raise ApiStartError("the reference server found no free port in three attempts")
-
-
-def _wait_ready(server: ApiServer) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if not server.is_running():
-                raise ApiStartError(
-                    f"the reference server exited ({server.popen.returncode}):\n"
-                    + server.log_tail()
-                )
-            with suppress(httpx.TransportError):
-                if client.get(f"{server.url}/healthz").status_code == 200:
-                    return
-            time.sleep(0.05)
-    raise ApiStartError(f"no /healthz answer within {START_TIMEOUT:g} s:\n{server.log_tail()}")
+    return ApiServer(launch_reference({**BASE_SETTINGS, **settings}, log_dir=log_dir))

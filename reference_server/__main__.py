@@ -30,6 +30,18 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     parser.add_argument(
+        "--http",
+        default="auto",
+        choices=["auto", "h11", "httptools"],
+        help="HTTP parser (default auto: httptools when installed, as with uvicorn[standard])",
+    )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=["auto", "asyncio", "uvloop"],
+        help="event loop (default auto: uvloop when installed)",
+    )
+    parser.add_argument(
         "--hash-password",
         action="store_true",
         help="read a password (prompt or stdin) and print its argon2 hash for DUALTOKEN_USERS_FILE",
@@ -89,7 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     except (sqlite3.Error, RedisError) as exc:  # a missing folder, a Redis that is not there
         print(f"reference_server: DUALTOKEN_STORE={settings.store}: {exc}", file=sys.stderr)
         return 2
-    serve(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        http=args.http,
+        loop=args.loop,
+    )
     return 0
 
 

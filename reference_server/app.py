@@ -15,10 +15,12 @@ from reference_server.config import Settings
 from reference_server.deps import Services
 from reference_server.errors import install_error_handlers
 from reference_server.frontend import mount_frontend
+from reference_server.hotpath import HotRoutes
 from reference_server.middleware import BodyLimit
-from reference_server.ratelimit import RateLimiter
+from reference_server.ratelimit import RateLimiter, SharedRateLimiter
 from reference_server.routes import auth, resources, test_hooks
-from reference_server.store import TokenStore, open_store
+from reference_server.shared_users import PullSharedUsers, SharedUsers
+from reference_server.store import RedisStore, TokenStore, open_store
 from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 
@@ -60,10 +62,17 @@ def build_services(
         store=store,
         users=users,
         auth=auth_service,
-        refresh_limiter=RateLimiter(
-            limit=settings.refresh_rate_limit, window=settings.refresh_rate_window
-        ),
+        refresh_limiter=_refresh_limiter(settings, store),
+        shared_users=SharedUsers(users, store),
     )
+
+
+def _refresh_limiter(settings: Settings, store: TokenStore) -> RateLimiter:
+    limit, window = settings.refresh_rate_limit, settings.refresh_rate_window
+    if isinstance(store, RedisStore):
+        # Workers and instances sharing a Redis store share the budget too.
+        return SharedRateLimiter(limit=limit, window=window, store=store)
+    return RateLimiter(limit=limit, window=window)
 
 
 def default_users(settings: Settings) -> UserDirectory:
@@ -75,9 +84,17 @@ def default_users(settings: Settings) -> UserDirectory:
     return users
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    hot_routes: bool = True,
+) -> FastAPI:
     """The reference server. Everything is built here, not in lifespan, so in-process (ASGI
-    transport) clients that never run lifespan get a working app."""
+    transport) clients that never run lifespan get a working app.
+
+    *hot_routes* False leaves /public, /protected and /refresh to FastAPI alone (the tests
+    compare both ways' answers byte for byte)."""
     settings = settings if settings is not None else Settings()
     services = services if services is not None else build_services(settings)
 
@@ -100,6 +117,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(test_hooks.router)
     if settings.frontend_dist is not None:
         mount_frontend(app, settings.frontend_dist)
+    if hot_routes:
+        # Added first, so it runs innermost: CORS and the size limits below still wrap it.
+        app.add_middleware(HotRoutes, services=services)
+    if settings.test_clock:
+        # Outside the hot routes: the hooks change users, and every worker and every route must
+        # see the change (one store read a request, only while the hooks are on).
+        app.add_middleware(PullSharedUsers, shared=services.shared_users)
     if settings.cors_origins:
         wildcard = settings.cors_origins == ["*"]
         app.add_middleware(

@@ -14,6 +14,7 @@ from reference_server.config import Settings
 from reference_server.errors import AuthFailure
 from reference_server.login_throttle import LoginThrottle
 from reference_server.ratelimit import RateLimiter
+from reference_server.shared_users import SharedUsers
 from reference_server.store import TokenStore
 from reference_server.tokens import Claims, TokenError
 from reference_server.users import User, UserDirectory
@@ -27,6 +28,7 @@ class Services:
     users: UserDirectory
     auth: AuthService
     refresh_limiter: RateLimiter
+    shared_users: SharedUsers
     # Per process, like the refresh limiter: with N workers an account gets up to N x 30.
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 

@@ -87,15 +87,13 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
     return EchoSafeJSONResponse({"detail": jsonable_encoder(exc.errors())}, 422)
 
 
-async def _auth_failure(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AuthFailure)
+def auth_failure_response(exc: AuthFailure) -> JSONResponse:
     return JSONResponse(
         {"detail": exc.detail}, exc.status, headers={"WWW-Authenticate": exc.challenge()}
     )
 
 
-async def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RateLimited)
+def rate_limited_response(exc: RateLimited) -> JSONResponse:
     return JSONResponse(
         {"detail": f"too many refresh requests; retry in {exc.retry_after} s"},
         429,
@@ -103,12 +101,7 @@ async def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BadRequest)
-    return JSONResponse({"detail": exc.detail}, 400)
-
-
-async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+def store_unavailable_response(exc: Exception) -> JSONResponse:
     # Without the store no token can be checked for revocation: refuse to guess, say so, and
     # tell clients to come back (503 is the server's fault, never a verdict on the token).
     log.error("token store unavailable: %r", exc)
@@ -117,10 +110,33 @@ async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# What the store raises when it is unreachable or broken (answered 503 by every path).
+STORE_ERRORS: tuple[type[Exception], ...] = (RedisError, sqlite3.Error)
+
+
+async def _auth_failure(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthFailure)
+    return auth_failure_response(exc)
+
+
+async def _rate_limited(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return rate_limited_response(exc)
+
+
+async def _bad_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BadRequest)
+    return JSONResponse({"detail": exc.detail}, 400)
+
+
+async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    return store_unavailable_response(exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthFailure, _auth_failure)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BadRequest, _bad_request)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    for store_error in (RedisError, sqlite3.Error):
+    for store_error in STORE_ERRORS:
         app.add_exception_handler(store_error, _store_unavailable)

@@ -1,4 +1,9 @@
-"""A request body size limit, so a huge body is refused with 413 instead of read into memory."""
+"""Request size limits: a huge body is refused with 413 before it is read into memory, and
+oversized headers with 431.
+
+h11 refuses a request head above 64 KiB by itself, but httptools (uvicorn[standard], the default
+install) parses headers of any size; the same bound is applied here so both stacks agree.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,31 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# h11's default bound on a request head (uvicorn's h11_max_incomplete_event_size).
+MAX_HEADER_BYTES = 64 * 1024
+
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_header_bytes: int = MAX_HEADER_BYTES
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        header_bytes = 0
+        declared: int | None = None
+        for name, value in scope["headers"]:
+            header_bytes += len(name) + len(value) + 4  # ": " and CRLF, as on the wire
+            if name == b"content-length":
+                declared = _int_or_none(value)
+        if header_bytes > self.max_header_bytes:
+            await _refuse(send, 431, f"request headers exceed {self.max_header_bytes} bytes")
+            return
         if declared is not None and declared > self.max_bytes:
             await self._refuse(send)
             return
@@ -41,26 +60,27 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body exceeds {self.max_bytes} bytes"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _refuse(send, 413, f"request body exceeds {self.max_bytes} bytes")
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _int_or_none(value: bytes) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None

@@ -7,8 +7,17 @@ requests and then one every `window / limit` seconds.
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 _MAX_CLIENTS = 100_000
+
+
+class SharedCounter(Protocol):
+    """A store that runs the GCRA itself, for every worker at once (store.RedisStore)."""
+
+    async def rate_hit(
+        self, client: str, now: float, *, interval: float, window: float
+    ) -> float: ...
 
 
 class RateLimiter:
@@ -21,6 +30,10 @@ class RateLimiter:
     @property
     def enabled(self) -> bool:
         return self.limit > 0
+
+    async def check(self, client: str, now: float) -> int:
+        """`hit`, awaitable: what the routes call, so a shared limiter can ask its store."""
+        return self.hit(client, now)
 
     def hit(self, client: str, now: float) -> int:
         """Count one request; return 0 if allowed, else the seconds to wait (for Retry-After)."""
@@ -41,3 +54,21 @@ class RateLimiter:
     def _forget_idle(self, now: float) -> None:
         for client in [c for c, tat in self._tat.items() if tat < now]:
             del self._tat[client]
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same rule, counted in the store, so N workers (or instances) allow `limit`, not N x.
+
+    Each process counting alone would let a client make `limit` requests per window to each
+    worker its connections happen to reach.
+    """
+
+    def __init__(self, *, limit: int, window: float, store: SharedCounter) -> None:
+        super().__init__(limit=limit, window=window)
+        self._store = store
+
+    async def check(self, client: str, now: float) -> int:
+        if not self.enabled:
+            return 0
+        late = await self._store.rate_hit(client, now, interval=self._interval, window=self.window)
+        return max(1, math.ceil(late)) if late > 0 else 0

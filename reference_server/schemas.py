@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # Generous bounds: room for any real username, password or JWT, none for abuse.
 _MAX_NAME = 150
 _MAX_PASSWORD = 1024
-_MAX_TOKEN = 8192
+MAX_TOKEN = 8192
 
 
 class LoginRequest(BaseModel):
@@ -20,7 +20,7 @@ class RefreshTokenBody(BaseModel):
     """The body of /refresh and /logout: the refresh token (cookie mode may send none)."""
 
     model_config = ConfigDict(strict=True)
-    refresh_token: str | None = Field(default=None, max_length=_MAX_TOKEN)
+    refresh_token: str | None = Field(default=None, max_length=MAX_TOKEN)
 
 
 class TokenResponse(BaseModel):

@@ -21,7 +21,15 @@ class _Config(uvicorn.Config):
         return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
 
 
-def serve(*, host: str, port: int, workers: int, log_level: str) -> None:
+def serve(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    http: str = "auto",
+    loop: str = "auto",
+) -> None:
     config = _Config(
         APP,
         factory=True,
@@ -29,6 +37,8 @@ def serve(*, host: str, port: int, workers: int, log_level: str) -> None:
         port=port,
         workers=workers,
         log_level=log_level,
+        http=http,
+        loop=loop,
         timeout_keep_alive=30,
     )
     if workers > 1:

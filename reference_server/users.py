@@ -65,6 +65,13 @@ class UserDirectory:
     def delete(self, username: str) -> bool:
         return self._users.pop(username, None) is not None
 
+    def all(self) -> list[User]:
+        return list(self._users.values())
+
+    def replace_all(self, users: list[User]) -> None:
+        """Become exactly *users* (a directory another worker published)."""
+        self._users = {user.username: user for user in users}
+
     def authenticate(self, username: str, password: str) -> User | None:
         """The active user whose password this is, else None. CPU-heavy: call off the event loop."""
         user = self._users.get(username)

@@ -98,7 +98,7 @@ async def refresh(
 ) -> TokenResponse:
     """Trade a refresh token for a new access token (and, with rotation, a new refresh token)."""
     client = request.client.host if request.client else "unknown"
-    wait = services.refresh_limiter.hit(client, now)
+    wait = await services.refresh_limiter.check(client, now)
     if wait:
         raise RateLimited(wait)
     token = _refresh_token_from(request, body)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from reference_server.deps import ServicesDep
+from reference_server.deps import Services, ServicesDep
 from reference_server.errors import BadRequest
 from reference_server.schemas import ClockChange, ClockReading, Detail, NewUser
 
@@ -33,32 +33,33 @@ async def move_clock(change: ClockChange, services: ServicesDep) -> ClockReading
     return ClockReading(now=now)
 
 
-def _known(found: bool, username: str) -> Detail:
+async def _known(found: bool, username: str, services: Services) -> Detail:
     if not found:
         raise HTTPException(404, f"no user {username!r}")
+    await services.shared_users.publish()  # so every worker sees the change
     return Detail(detail="ok")
 
 
 @router.post("/users/{username}/disable")
 async def disable_user(username: str, services: ServicesDep) -> Detail:
     """Refuse this user at login, protected routes and refresh."""
-    return _known(services.users.set_disabled(username, True), username)
+    return await _known(services.users.set_disabled(username, True), username, services)
 
 
 @router.post("/users/{username}/enable")
 async def enable_user(username: str, services: ServicesDep) -> Detail:
     """Undo disable."""
-    return _known(services.users.set_disabled(username, False), username)
+    return await _known(services.users.set_disabled(username, False), username, services)
 
 
 @router.put("/users/{username}")
 async def put_user(username: str, user: NewUser, services: ServicesDep) -> Detail:
     """Create or replace a user."""
     services.users.put(username, password=user.password, disabled=user.disabled)
-    return Detail(detail="ok")
+    return await _known(True, username, services)
 
 
 @router.delete("/users/{username}")
 async def delete_user(username: str, services: ServicesDep) -> Detail:
     """Delete a user; their tokens stop working at once."""
-    return _known(services.users.delete(username), username)
+    return await _known(services.users.delete(username), username, services)

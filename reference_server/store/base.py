@@ -51,6 +51,11 @@ class TokenStore(Protocol):
 
     async def get_clock_offset(self) -> float: ...
 
+    async def get_shared(self, name: str) -> str | None:
+        """A small document every worker sharing this store sees (the test users directory)."""
+
+    async def set_shared(self, name: str, value: str) -> None: ...
+
     async def set_clock_offset(self, offset: float) -> None: ...
 
     async def purge(self, now: float) -> int:

@@ -26,6 +26,7 @@ class MemoryStore:
         self._revoked: dict[str, float] = {}
         self._sessions: dict[str, _Session] = {}
         self._offset = 0.0
+        self._shared: dict[str, str] = {}
         self._last_purge = float("-inf")
 
     async def revoke(self, key: str, *, until: float, now: float) -> None:
@@ -62,6 +63,12 @@ class MemoryStore:
 
     async def set_clock_offset(self, offset: float) -> None:
         self._offset = offset
+
+    async def get_shared(self, name: str) -> str | None:
+        return self._shared.get(name)
+
+    async def set_shared(self, name: str, value: str) -> None:
+        self._shared[name] = value
 
     async def purge(self, now: float) -> int:
         self._last_purge = now

@@ -37,6 +37,22 @@ return {'reused', h['jti'], h['iat'], h['exp']}
 """
 
 
+# The /refresh rate limit's GCRA (ratelimit.RateLimiter's rule) on one key per client, atomic
+# inside Redis so that every worker and instance draws on one budget. Returns "0" when allowed,
+# else how many seconds too early the request is. KEYS[1] client; ARGV: now, interval, window.
+_RATE_HIT = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
+if tat < now or tat > now + window then tat = now end
+local new_tat = tat + interval
+if new_tat - now > window then return tostring(new_tat - now - window) end
+redis.call('SET', KEYS[1], string.format('%.17g', new_tat), 'PX', math.ceil(window * 1000) + 1000)
+return '0'
+"""
+
+
 def _ttl(until: float, now: float) -> int:
     return max(1, math.ceil(until - now))
 
@@ -52,6 +68,7 @@ class RedisStore:
         self._redis: Any = aioredis.Redis.from_pool(pool)
         self._prefix = prefix
         self._rotate_script: Any = self._redis.register_script(_ROTATE)
+        self._rate_script: Any = self._redis.register_script(_RATE_HIT)
 
     def _k(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -92,6 +109,20 @@ class RedisStore:
 
     async def set_clock_offset(self, offset: float) -> None:
         await self._redis.set(self._k("clock_offset"), repr(offset))
+
+    async def get_shared(self, name: str) -> str | None:
+        value = await self._redis.get(self._k("shared", name))
+        return str(value) if value is not None else None
+
+    async def set_shared(self, name: str, value: str) -> None:
+        await self._redis.set(self._k("shared", name), value)
+
+    async def rate_hit(self, client: str, now: float, *, interval: float, window: float) -> float:
+        """Count one request of *client*; 0 if allowed, else the seconds it came too early."""
+        late = await self._rate_script(
+            keys=[self._k("rate", client)], args=[repr(now), repr(interval), repr(window)]
+        )
+        return float(late)
 
     async def purge(self, now: float) -> int:
         return 0  # Redis expires entries on its own

@@ -1,15 +1,24 @@
 """SQLite store (the default): a file, so revocations survive a restart and workers can share it.
 
-Calls are synchronous on purpose: each is a single indexed statement on a local file, far cheaper
-than a hop to a thread pool. Rotation runs inside BEGIN IMMEDIATE so that two workers cannot both
-win the compare-and-swap.
+Reads (the per-request revocation check, the clock offset) run on the event loop: each is one
+indexed SELECT on a local file, far cheaper than a hop to a thread, and in WAL mode a reader
+never waits for a writer. Writes run on a second connection in one background thread: under
+contention from other workers a write waits for SQLite's lock (busy_timeout, up to 5 s), and
+that wait must not stop the event loop from serving everyone else. Rotation runs inside
+BEGIN IMMEDIATE so that two workers cannot both win the compare-and-swap.
+
+An in-memory database (`sqlite:///` with no path) is private to one connection, so it keeps a
+single connection and writes inline: nothing else can contend for it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from reference_server.store.base import (
     PURGE_INTERVAL,
@@ -18,6 +27,8 @@ from reference_server.store.base import (
     RotationVerdict,
     decide_rotation,
 )
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS revoked (key TEXT PRIMARY KEY, until REAL NOT NULL);
@@ -29,25 +40,42 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_exp ON sessions (exp);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS shared (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA busy_timeout = 5000")
+    if path != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
 
 
 class SQLiteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db = _connect(self.path)
         self._db.executescript(_SCHEMA)
+        self._private = self.path == ":memory:"
+        self._writer = self._db if self._private else _connect(self.path)
+        self._thread = None if self._private else ThreadPoolExecutor(1, "sqlite-writer")
         self._last_purge = float("-inf")
 
+    async def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        if self._thread is None:
+            return operation(self._writer)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, operation, self._writer)
+
     async def revoke(self, key: str, *, until: float, now: float) -> None:
-        self._db.execute(
-            "INSERT INTO revoked (key, until) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
-            (key, until),
+        await self._write(
+            lambda db: db.execute(
+                "INSERT INTO revoked (key, until) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
+                (key, until),
+            )
         )
         if now - self._last_purge >= PURGE_INTERVAL:
             await self.purge(now)
@@ -58,56 +86,79 @@ class SQLiteStore:
         return row.fetchone() is not None
 
     async def begin_session(self, sid: str, first: Link) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO sessions (sid, jti, iat, exp) VALUES (?, ?, ?, ?)",
-            (sid, first.jti, first.iat, first.exp),
+        await self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO sessions (sid, jti, iat, exp) VALUES (?, ?, ?, ?)",
+                (sid, first.jti, first.iat, first.exp),
+            )
         )
 
     async def rotate(
         self, sid: str, presented_jti: str, successor: Link, *, now: float, grace: float
     ) -> RotationVerdict:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute(
-                "SELECT jti, iat, exp, previous_jti, rotated_at FROM sessions WHERE sid = ?", (sid,)
-            ).fetchone()
-            current = Link(row[0], row[1], row[2]) if row else None
-            outcome = decide_rotation(
-                current=current,
-                previous_jti=row[3] if row else None,
-                rotated_at=row[4] if row else None,
-                presented_jti=presented_jti,
-                now=now,
-                grace=grace,
-            )
-            if outcome is Rotation.ROTATED:
-                db.execute(
-                    "INSERT OR REPLACE INTO sessions (sid, jti, iat, exp, previous_jti, rotated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (sid, successor.jti, successor.iat, successor.exp, presented_jti, now),
+        def swap(db: sqlite3.Connection) -> RotationVerdict:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(
+                    "SELECT jti, iat, exp, previous_jti, rotated_at FROM sessions WHERE sid = ?",
+                    (sid,),
+                ).fetchone()
+                current = Link(row[0], row[1], row[2]) if row else None
+                outcome = decide_rotation(
+                    current=current,
+                    previous_jti=row[3] if row else None,
+                    rotated_at=row[4] if row else None,
+                    presented_jti=presented_jti,
+                    now=now,
+                    grace=grace,
                 )
-                current = successor
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return RotationVerdict(outcome, current)
+                if outcome is Rotation.ROTATED:
+                    db.execute(
+                        "INSERT OR REPLACE INTO sessions"
+                        " (sid, jti, iat, exp, previous_jti, rotated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (sid, successor.jti, successor.iat, successor.exp, presented_jti, now),
+                    )
+                    current = successor
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return RotationVerdict(outcome, current)
+
+        return await self._write(swap)
 
     async def get_clock_offset(self) -> float:
         row = self._db.execute("SELECT value FROM settings WHERE name = 'clock_offset'").fetchone()
         return float(row[0]) if row else 0.0
 
     async def set_clock_offset(self, offset: float) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO settings (name, value) VALUES ('clock_offset', ?)", (offset,)
+        await self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO settings (name, value) VALUES ('clock_offset', ?)",
+                (offset,),
+            )
+        )
+
+    async def get_shared(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM shared WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    async def set_shared(self, name: str, value: str) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO shared (name, value) VALUES (?, ?)", (name, value)
+            )
         )
 
     async def purge(self, now: float) -> int:
         self._last_purge = now
-        gone = self._db.execute("DELETE FROM revoked WHERE until < ?", (now,)).rowcount
-        gone += self._db.execute("DELETE FROM sessions WHERE exp < ?", (now,)).rowcount
-        return int(gone)
+
+        def delete(db: sqlite3.Connection) -> int:
+            gone = db.execute("DELETE FROM revoked WHERE until < ?", (now,)).rowcount
+            gone += db.execute("DELETE FROM sessions WHERE exp < ?", (now,)).rowcount
+            return int(gone)
+
+        return await self._write(delete)
 
     async def size(self) -> int:
         row = self._db.execute(
@@ -116,4 +167,7 @@ class SQLiteStore:
         return int(row[0])
 
     async def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._writer.close()
         self._db.close()
