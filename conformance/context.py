@@ -4,9 +4,13 @@ the target's own field names and transports, time control, the forger and the ve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import base64
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -19,11 +23,13 @@ from conformance.outcomes import (
     PreconditionFailed,
     Skipped,
 )
-from conformance.profile import Hook, LogoutRequest, Profile
+from conformance.pacing import Pacer
+from conformance.profile import Encoding, Hook, LogoutRequest, Profile
 from conformance.sessions import Session
 from conformance.target import HeaderList, Target, run_shell
 from conformance.timecontrol import TimeControl
 from conformance.verify import (
+    bearer_challenge,
     describe,
     json_body,
     set_cookies,
@@ -32,7 +38,21 @@ from conformance.verify import (
     verify_success,
 )
 
-__all__ = ["CaseContext", "Session"]
+__all__ = ["OAUTH_ERROR_CODES", "CaseContext", "Session"]
+
+# RFC 6749 §5.2: the error codes of a token endpoint's refusal.
+OAUTH_ERROR_CODES = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+# RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
+_BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
 
 
 @dataclass
@@ -44,6 +64,9 @@ class CaseContext:
     exchanges: list[Exchange] = field(default_factory=list)
     # SHOULD-level deviations noticed on the way (tolerated statuses); they make a pass NON-STRICT.
     notes: list[str] = field(default_factory=list)
+    # Keeps requests under the target's declared limits; None paces nothing.
+    pacer: Pacer | None = None
+    paced: bool = True
 
     # --- plain requests -------------------------------------------------------------------
 
@@ -56,10 +79,82 @@ class CaseContext:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         content: bytes | None = None,
+        kind: str | None = None,
     ) -> httpx.Response:
-        return await self.target.request(
-            method, path, self.exchanges, headers=headers, json=json, data=data, content=content
-        )
+        """Send one request, paced under the target's declared limits; `kind` ("login",
+        "refresh") says which flow it belongs to when both share a path."""
+        entry = None
+        if self.pacer is not None:
+            entry = await self.pacer.before(method, path, kind=kind, paced=self.paced)
+        status: int | None = None
+        try:
+            response = await self.target.request(
+                method, path, self.exchanges, headers=headers, json=json, data=data, content=content
+            )
+            status = response.status_code
+            return response
+        finally:
+            if self.pacer is not None:
+                self.pacer.after(method, path, status, kind=kind, entry=entry)
+
+    @contextlib.contextmanager
+    def unpaced(self) -> Iterator[None]:
+        """Send past the declared limits on purpose (the RATE-LIMIT cases); still counted."""
+        self.paced = False
+        try:
+            yield
+        finally:
+            self.paced = True
+
+    async def send_body(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any],
+        encoding: Encoding,
+        *,
+        headers: Mapping[str, str] | None = None,
+        kind: str | None = None,
+    ) -> httpx.Response:
+        """Send `payload` as a JSON object or a form, as the endpoint takes it (form values
+        that are not strings are written with str())."""
+        if encoding == "form":
+            data = {
+                name: value if isinstance(value, str) else str(value)
+                for name, value in payload.items()
+            }
+            return await self.request(method, path, data=data, headers=headers, kind=kind)
+        return await self.request(method, path, json=dict(payload), headers=headers, kind=kind)
+
+    # --- the OAuth client (RFC 6749 §2.3.1) -----------------------------------------------
+
+    def client_headers(self) -> dict[str, str]:
+        """HTTP Basic client authentication, when the profile says so."""
+        client = self.profile.client
+        if client.auth != "basic":
+            return {}
+        # RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
+        pair = f"{quote(client.id, safe='')}:{quote(client.secret, safe='')}"
+        return {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
+
+    def client_fields(self) -> dict[str, str]:
+        """Client credentials in the body (`body`), or the bare client_id (`none` with an id)."""
+        client = self.profile.client
+        if client.auth == "body":
+            return {"client_id": client.id, "client_secret": client.secret}
+        if client.auth == "none" and client.id:
+            return {"client_id": client.id}
+        return {}
+
+    @property
+    def refresh_encoding(self) -> Encoding:
+        return "form" if self.profile.refresh.transport == "form" else "json"
+
+    def refresh_payload(self, token: Any) -> dict[str, Any]:
+        """The body of a refresh request carrying `token` (json/form transports): the profile's
+        constant fields and client credentials, and the token in its field."""
+        spec = self.profile.refresh
+        return {**spec.fields, **self.client_fields(), spec.field: token}
 
     async def oversized(
         self,
@@ -87,8 +182,11 @@ class CaseContext:
     def login_payload(
         self, username: str | None = None, password: str | None = None
     ) -> dict[str, Any]:
+        """The login body: constant fields, client credentials, username and password."""
         login = self.profile.login
         return {
+            **login.fields,
+            **self.client_fields(),
             login.username_field: self.profile.credentials.username
             if username is None
             else username,
@@ -100,13 +198,23 @@ class CaseContext:
     async def login_response(
         self, username: str | None = None, password: str | None = None
     ) -> httpx.Response:
-        payload = self.login_payload(username, password)
-        if self.profile.login.encoding == "form":
-            response = await self.request("POST", self.profile.login.path, data=payload)
-        else:
-            response = await self.request("POST", self.profile.login.path, json=payload)
+        response = await self.send_login(self.login_payload(username, password))
         self._note_session(response)
         return response
+
+    async def send_login(
+        self, payload: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """POST `payload` to the login path, in its encoding, with the client's Basic auth."""
+        login = self.profile.login
+        return await self.send_body(
+            "POST",
+            login.path,
+            payload,
+            login.encoding,
+            headers={**self.client_headers(), **(headers or {})},
+            kind="login",
+        )
 
     def _note_session(self, response: httpx.Response) -> None:
         """Every login answer with tokens is a session the run must log out at its end, also
@@ -151,6 +259,9 @@ class CaseContext:
             raise PreconditionFailed(
                 f"login with the profile's credentials failed: {describe(response)}"
             )
+        return await self._session_from_login(response)
+
+    async def _session_from_login(self, response: httpx.Response) -> Session:
         try:
             access, refresh = self.tokens_from(response, at_login=True)
         except CaseFailure as failure:
@@ -174,19 +285,31 @@ class CaseContext:
     async def refresh_response(self, token: str | None) -> httpx.Response:
         """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
         spec = self.profile.refresh
+        headers = self.client_headers()
+        if spec.transport in ("json", "form"):
+            payload = self.refresh_payload(token)
+            if token is None:
+                del payload[spec.field]
+            return await self.send_refresh_body(payload)
         if token is None:
-            if spec.transport in ("json", "form"):
-                return await self.request("POST", spec.path, json={})
-            return await self.request("POST", spec.path)
-        if spec.transport == "json":
-            return await self.request("POST", spec.path, json={spec.field: token})
-        if spec.transport == "form":
-            return await self.request("POST", spec.path, data={spec.field: token})
+            return await self.request("POST", spec.path, headers=headers, kind="refresh")
         if spec.transport == "bearer":
             return await self.request(
-                "POST", spec.path, headers={"Authorization": f"Bearer {token}"}
+                "POST", spec.path, headers={"Authorization": f"Bearer {token}"}, kind="refresh"
             )
-        return await self.request("POST", spec.path, headers={"Cookie": f"{spec.field}={token}"})
+        headers["Cookie"] = f"{spec.field}={token}"
+        return await self.request("POST", spec.path, headers=headers, kind="refresh")
+
+    async def send_refresh_body(self, payload: Mapping[str, Any]) -> httpx.Response:
+        """POST `payload` to the refresh path in its body encoding, with the client's auth."""
+        return await self.send_body(
+            "POST",
+            self.profile.refresh.path,
+            payload,
+            self.refresh_encoding,
+            headers=self.client_headers(),
+            kind="refresh",
+        )
 
     async def refresh(self, session: Session) -> Session:
         """Refresh and return the resulting session (the new refresh token, if one came).
@@ -223,13 +346,15 @@ class CaseContext:
         bearer = {"access": session.access, "refresh": session.refresh, "none": ""}[step.bearer]
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
-        if step.refresh == "json":
-            return await self.request(
-                step.method, step.path, headers=headers, json={step.field: session.refresh}
-            )
-        if step.refresh == "form":
-            return await self.request(
-                step.method, step.path, headers=headers, data={step.field: session.refresh}
+        # A request without a bearer token is a revocation request (RFC 7009 §2.1): the client
+        # authenticates as at the token endpoint.
+        client = {} if bearer else self.client_fields()
+        if not bearer:
+            headers.update(self.client_headers())
+        if step.refresh in ("json", "form"):
+            payload = {**step.fields, **client, step.field: session.refresh}
+            return await self.send_body(
+                step.method, step.path, payload, step.refresh, headers=headers
             )
         if step.refresh == "cookie":
             headers["Cookie"] = f"{step.field}={session.refresh}"
@@ -265,6 +390,26 @@ class CaseContext:
 
     async def advance(self, seconds: float) -> None:
         await self.clock.advance(seconds, self.exchanges)
+
+    async def fresh_rate_window(self) -> None:
+        """Start the refresh rate-limit window afresh: move the target's clock past it, or (forge,
+        wait) wait until none of the suite's refreshes is left in it."""
+        if self.pacer is not None and self.pacer.real_time:
+            await self.pacer.wait_for_fresh_refresh_window()
+            return
+        await self.advance(self.profile.rate_limit.window + 1)
+        if self.pacer is not None:
+            self.pacer.moved_past_windows()
+
+    async def pass_rate_time(self, seconds: float) -> None:
+        """Let `seconds` pass for the rate limit (a Retry-After): the target's clock moves, or
+        (forge, wait) the suite waits, never longer than the declared window and a second."""
+        if self.pacer is not None and self.pacer.real_time:
+            await asyncio.sleep(min(seconds, self.profile.rate_limit.window + 1))
+            return
+        await self.advance(seconds)
+        if self.pacer is not None:
+            self.pacer.moved_past_windows()
 
     # --- hooks ----------------------------------------------------------------------------
 
@@ -309,16 +454,54 @@ class CaseContext:
         """A protected resource refused a token. A `malformed` one (outside RFC 6750 §2.1's
         b64token grammar) may also be refused as a bad request: 400 invalid_request (§3.1)."""
         rejection = self.profile.rejection
+        if self._malformed_request_refusal(response):
+            return
         statuses = (*rejection.statuses, 400) if malformed else rejection.statuses
         self.note(verify_rejected(response, statuses, rejection.tolerated, what))
 
     def expect_refresh_rejected(self, response: httpx.Response, what: str) -> None:
         rejection = self.profile.rejection
+        if self._oauth_refusal(response) or (
+            response.status_code == 429 and self.profile.capabilities.rate_limit
+        ):
+            return
         self.note(verify_rejected(response, rejection.refresh, rejection.tolerated, what))
 
     def expect_login_rejected(self, response: httpx.Response, what: str) -> None:
         rejection = self.profile.rejection
+        if self._oauth_refusal(response) or (
+            response.status_code == 429 and self.profile.login_throttle.limit
+        ):
+            return
         self.note(verify_rejected(response, rejection.login, rejection.tolerated, what))
+
+    def _oauth_refusal(self, response: httpx.Response) -> bool:
+        """RFC 6749 §5.2: a 400 (or a 401 for invalid_client) whose JSON error is a standard
+        code is the token endpoint's refusal, when the profile says the target speaks OAuth."""
+        if not self.profile.rejection.oauth_errors or response.status_code not in (400, 401):
+            return False
+        try:
+            body = response.json()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(body, dict) and body.get("error") in OAUTH_ERROR_CODES
+
+    def _malformed_request_refusal(self, response: httpx.Response) -> bool:
+        """RFC 6750 §3.1: 400 invalid_request refuses a request whose Authorization header is
+        not `Bearer <b64token>` (a token that fits the syntax but is bad is 401 invalid_token)."""
+        if not self.profile.rejection.oauth_errors or response.status_code != 400:
+            return False
+        sent = response.request.headers.get("authorization")
+        if sent is None or _BEARER_SYNTAX.match(sent):
+            return False
+        challenge = bearer_challenge(response) or {}
+        if challenge.get("error") == "invalid_request":
+            return True
+        try:
+            body = response.json()
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return isinstance(body, dict) and body.get("error") == "invalid_request"
 
     def expect_bad_request(self, response: httpx.Response, what: str) -> None:
         """A malformed request: any 4xx will do, a 2xx or a 5xx will not."""
@@ -331,6 +514,37 @@ class CaseContext:
 
     def expect_no_crash(self, response: httpx.Response, what: str) -> None:
         verify_no_crash(response, what)
+
+    # --- controls: the same request with good values is accepted ---------------------------
+
+    def control(self, response: httpx.Response, what: str) -> None:
+        """A refusal only means something next to an acceptance of the same shape: when the
+        good request is refused too, the case cannot judge (ERROR naming the control)."""
+        if not response.is_success:
+            raise HarnessError(
+                f"control: {what} was refused ({describe(response)}), so a refusal of the "
+                "request this case checks would prove nothing"
+            )
+
+    async def login_control(self) -> Session:
+        """A login with the profile's credentials, the same shape as the bad ones that follow."""
+        response = await self.login_response()
+        self.control(response, "a login with the profile's credentials")
+        return await self._session_from_login(response)
+
+    async def access_control(self, session: Session, path: str | None = None) -> None:
+        """The session's own access token opens the protected path."""
+        self.control(
+            await self.protected(session.access, path), "a request with the login's access token"
+        )
+
+    async def refresh_control(self) -> None:
+        """A fresh refresh token, sent the same way, is accepted (on a session of its own, so
+        that rotation or reuse detection cannot involve the case's session)."""
+        session = await self.login()
+        self.control(
+            await self.refresh_response(session.refresh), "a refresh with a fresh refresh token"
+        )
 
     async def control_accepted(self, token: str, what: str, *, refresh: bool = False) -> None:
         """A forged token that should be accepted is: proof that the profile's key is right.

@@ -106,18 +106,30 @@ class Forger:
     def __init__(self, signing: Signing) -> None:
         self.signing = signing
         self._attacker_key: rsa.RSAPrivateKey | None = None
+        # kid -> PEM, from the target's JWKS ([signing] jwks_url), filled in by the runner.
+        self.public_keys: dict[str, str] = {}
 
     @property
     def key(self) -> str:
         if not self.signing.can_forge:
+            if self.signing.jwks_url or self.signing.public_key:
+                raise Skipped(
+                    "the profile gives only the target's public key ([signing] jwks_url or "
+                    "public_key_file): forging a token the target accepts needs the private key"
+                )
             raise Skipped("the profile gives no signing key, so tokens cannot be forged")
         return self.signing.secret if self.signing.symmetric else self.signing.private_key
 
-    @property
-    def public_pem(self) -> str:
+    def public_pem(self, header: dict[str, Any] | None = None) -> str:
         """The target's public key as PEM text (what an algorithm-confusion attacker uses as
-        an HMAC secret), or '' when the profile gives none."""
-        return self.signing.public_key
+        an HMAC secret): the profile's file, else the JWKS key the header's kid names, else the
+        JWKS's first; '' when the profile gives none."""
+        if self.signing.public_key:
+            return self.signing.public_key
+        kid = (header or {}).get("kid")
+        if isinstance(kid, str) and kid in self.public_keys:
+            return self.public_keys[kid]
+        return next(iter(self.public_keys.values()), "")
 
     def resign(
         self,

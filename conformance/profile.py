@@ -7,6 +7,7 @@ bearer, cookie, got 'xml'`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,9 +19,11 @@ from typing import Any, Literal, cast
 __all__ = [
     "Capabilities",
     "Claims",
+    "ClientAuth",
     "Credentials",
     "Hook",
     "LoginSpec",
+    "LoginThrottleSpec",
     "LogoutRequest",
     "Profile",
     "ProfileError",
@@ -41,12 +44,14 @@ Transport = Literal["json", "form", "bearer", "cookie"]
 TimeMode = Literal["freeze", "clock", "forge", "wait"]
 BearerToken = Literal["access", "refresh", "none"]
 RefreshCarrier = Literal["json", "form", "cookie", "none"]
+ClientAuthMethod = Literal["basic", "body", "none"]
 
 ENCODINGS: tuple[Encoding, ...] = ("json", "form")
 TRANSPORTS: tuple[Transport, ...] = ("json", "form", "bearer", "cookie")
 TIME_MODES: tuple[TimeMode, ...] = ("freeze", "clock", "forge", "wait")
 BEARER_TOKENS: tuple[BearerToken, ...] = ("access", "refresh", "none")
 REFRESH_CARRIERS: tuple[RefreshCarrier, ...] = ("json", "form", "cookie", "none")
+CLIENT_AUTH_METHODS: tuple[ClientAuthMethod, ...] = ("basic", "body", "none")
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 ASYMMETRIC_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
@@ -91,6 +96,8 @@ class LoginSpec:
     refresh_token_field: str = "refresh_token"
     expires_in_field: str = ""
     token_type_field: str = ""
+    # Constant fields sent with every login ([login.fields]), e.g. grant_type = "password".
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,9 @@ class RefreshSpec:
     expires_in_field: str = ""
     returns_new_refresh: bool = False
     rotation_grace: int = 0
+    # Constant fields sent with every refresh ([refresh.fields]), e.g. grant_type = "refresh_token".
+    # (dataclasses.field: the attribute `field` above shadows the name in this class body.)
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,18 @@ class LogoutRequest:
     bearer: BearerToken = "access"
     refresh: RefreshCarrier = "none"
     field: str = "refresh_token"
+    # Constant fields sent with this request, e.g. token_type_hint = "refresh_token" (RFC 7009).
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """The OAuth client's credentials (RFC 6749 §2.3.1), sent on the token, refresh and
+    revocation requests: HTTP Basic, in the body, or only client_id in the body (`none`)."""
+
+    id: str = ""
+    secret: str = ""
+    auth: ClientAuthMethod = "none"
 
 
 @dataclass(frozen=True)
@@ -125,6 +147,9 @@ class Signing:
     secret: str = ""
     private_key: str = ""
     public_key: str = ""
+    # A JWKS document the target publishes (absolute URL, or a path on the target): the public
+    # key(s) for attacks that need no secret (algorithm confusion, alg none, embedded jwk).
+    jwks_url: str = ""
 
     @property
     def symmetric(self) -> bool:
@@ -169,6 +194,9 @@ class RejectionSpec:
     tolerated: tuple[int, ...] = ()
     refresh: tuple[int, ...] = (401,)
     login: tuple[int, ...] = (401,)
+    # RFC 6749 §5.2: a 400 whose JSON `error` is one of the standard codes refuses a token or
+    # refresh request; RFC 6750 §3.1: a 400 invalid_request refuses a malformed bearer header.
+    oauth_errors: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,16 @@ class Capabilities:
 @dataclass(frozen=True)
 class RateLimitSpec:
     # At most `limit` refreshes from one client within `window` seconds; more get 429.
+    limit: int = 0
+    window: float = 60.0
+    # Whether the profile gave the window: only then can time modes that cannot move the
+    # target's clock (forge, wait) wait it out for real.
+    window_declared: bool = False
+
+
+@dataclass(frozen=True)
+class LoginThrottleSpec:
+    # At most `limit` failed logins from one client within `window` seconds; more are throttled.
     limit: int = 0
     window: float = 60.0
 
@@ -228,6 +266,8 @@ class Profile:
     rejection: RejectionSpec
     capabilities: Capabilities
     rate_limit: RateLimitSpec
+    client: ClientAuth = field(default_factory=ClientAuth)
+    login_throttle: LoginThrottleSpec = field(default_factory=LoginThrottleSpec)
     disable_user: Hook | None = None
     enable_user: Hook | None = None
     restart: RestartSpec | None = None
@@ -341,6 +381,15 @@ class _Table:
             raise self._fail(key, f"expected a table, got {_show(value)}")
         return value
 
+    def fields(self, key: str = "fields") -> dict[str, str]:
+        """A table of constant string fields, e.g. [login.fields] grant_type = "password"."""
+        value = self._get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+            raise self._fail(key, f"expected a table of strings, got {_show(value)}")
+        return dict(value)
+
     def table(self, key: str) -> _Table:
         value = self._get(key)
         return _Table({} if value is None else value, f"{self.name}.{key}" if self.name else key)
@@ -439,6 +488,7 @@ def parse_profile(
         refresh_token_field=login_table.text("refresh_token_field", "refresh_token"),
         expires_in_field=login_table.text("expires_in_field", ""),
         token_type_field=login_table.text("token_type_field", ""),
+        fields=login_table.fields(),
     )
     login_table.done()
 
@@ -452,8 +502,14 @@ def parse_profile(
         expires_in_field=refresh_table.text("expires_in_field", login.expires_in_field),
         returns_new_refresh=refresh_table.flag("returns_new_refresh", False),
         rotation_grace=refresh_table.integer("rotation_grace", 0),
+        fields=refresh_table.fields(),
     )
     refresh_table.done()
+    if refresh.fields and refresh.transport not in ("json", "form"):
+        raise ProfileError(
+            "profile error: [refresh.fields]: constant fields need a body "
+            f"([refresh] transport json or form, not {refresh.transport})"
+        )
 
     logout = _parse_logout(root)
 
@@ -514,6 +570,7 @@ def parse_profile(
         tolerated=rejection_table.statuses("tolerated", ()),
         refresh=rejection_table.statuses("refresh", statuses),
         login=rejection_table.statuses("login", statuses),
+        oauth_errors=rejection_table.flag("oauth_errors", False),
     )
     rejection_table.done()
     if not rejection.statuses:
@@ -540,8 +597,18 @@ def parse_profile(
     rate_limit = RateLimitSpec(
         limit=rate_table.integer("limit", 0),
         window=rate_table.number("window", 60.0, minimum=0.001),
+        window_declared=rate_table.has("window"),
     )
     rate_table.done()
+    throttle_table = root.table("login_throttle")
+    login_throttle = LoginThrottleSpec(
+        limit=throttle_table.integer("limit", 0),
+        window=throttle_table.number("window", 60.0, minimum=0.001),
+    )
+    throttle_table.done()
+    if throttle_table.has("window") and login_throttle.limit < 1:
+        raise ProfileError("profile error: [login_throttle] limit: give a limit >= 1")
+    client = _parse_client(root, refresh)
     if capabilities.rate_limit and rate_limit.limit < 1:
         raise ProfileError(
             "profile error: [rate_limit] limit: capabilities.rate_limit needs a limit >= 1"
@@ -588,6 +655,8 @@ def parse_profile(
         rejection=rejection,
         capabilities=capabilities,
         rate_limit=rate_limit,
+        client=client,
+        login_throttle=login_throttle,
         disable_user=disable_user,
         enable_user=enable_user,
         restart=restart,
@@ -612,10 +681,34 @@ def _parse_logout(root: _Table) -> tuple[LogoutRequest, ...]:
                     RefreshCarrier, table.text("refresh", "none", choices=REFRESH_CARRIERS)
                 ),
                 field=table.text("field", "refresh_token"),
+                fields=table.fields(),
             )
         )
         table.done()
+        if requests[-1].fields and requests[-1].refresh not in ("json", "form"):
+            raise ProfileError(
+                f"profile error: [{table.name}] fields: constant fields need a body "
+                "(refresh = json or form)"
+            )
     return tuple(requests)
+
+
+def _parse_client(root: _Table, refresh: RefreshSpec) -> ClientAuth:
+    table = root.table("client")
+    client = ClientAuth(
+        id=table.text("id", ""),
+        secret=table.text("secret", ""),
+        auth=cast(ClientAuthMethod, table.text("auth", "none", choices=CLIENT_AUTH_METHODS)),
+    )
+    table.done()
+    if client.auth != "none" and not client.id:
+        raise ProfileError(f"profile error: [client] id: auth = {client.auth!r} needs a client id")
+    if client.auth == "basic" and refresh.transport == "bearer":
+        raise ProfileError(
+            "profile error: [client] auth: 'basic' uses the Authorization header, which "
+            "[refresh] transport = 'bearer' needs for the refresh token; use auth = 'body'"
+        )
+    return client
 
 
 def _parse_signing(root: _Table, base: Path) -> Signing:
@@ -638,8 +731,19 @@ def _parse_signing(root: _Table, base: Path) -> Signing:
         secret=secret,
         private_key=_read_key_file(table, "private_key_file", base),
         public_key=_read_key_file(table, "public_key_file", base),
+        jwks_url=table.text("jwks_url", ""),
     )
     table.done()
+    if signing.jwks_url and not signing.jwks_url.startswith(("/", "http://", "https://")):
+        raise ProfileError(
+            "profile error: [signing] jwks_url: expected an http(s) URL or a path starting "
+            f"with '/', got {signing.jwks_url!r}"
+        )
+    if signing.jwks_url and signing.symmetric:
+        raise ProfileError(
+            f"profile error: [signing] jwks_url: {algorithm} is an HMAC algorithm, which has "
+            "no public key"
+        )
     if signing.symmetric and (signing.private_key or signing.public_key):
         raise ProfileError(
             f"profile error: [signing] private_key_file: {algorithm} is an HMAC algorithm; "

@@ -14,6 +14,7 @@ from conformance.catalogue.case import Case, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
+from conformance.jwks import load_jwks
 from conformance.outcomes import (
     CaseFailure,
     HarnessError,
@@ -22,6 +23,7 @@ from conformance.outcomes import (
     Skipped,
     TargetError,
 )
+from conformance.pacing import Pacer
 from conformance.profile import Profile
 from conformance.redaction import Redactor
 from conformance.sessions import Session
@@ -107,7 +109,7 @@ def select_cases(prefixes: Sequence[str] = (), catalogue: Iterable[Case] = CATAL
     return [case for case in catalogue if not wanted or case.id.upper().startswith(wanted)]
 
 
-async def _run_case(case: Case, context: CaseContext) -> CaseResult:
+async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseResult:
     result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
     reason = skip_reason(context.profile, case.needs)
     if reason is not None:
@@ -116,7 +118,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
-        await asyncio.wait_for(case.run(context), CASE_DEADLINE)
+        await asyncio.wait_for(case.run(context), deadline)
     except Skipped as skip:
         result.outcome, result.detail = Outcome.SKIP, str(skip)
     except CaseFailure as failure:
@@ -130,7 +132,7 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
         result.outcome, result.detail = Outcome.ERROR, str(exc)
     except TimeoutError:
         result.outcome = Outcome.ERROR
-        result.detail = f"the case did not finish within {CASE_DEADLINE:g} s"
+        result.detail = f"the case did not finish within {deadline:g} s"
     except Exception as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         result.outcome = Outcome.ERROR
@@ -146,14 +148,14 @@ async def _run_case(case: Case, context: CaseContext) -> CaseResult:
     return result
 
 
-async def _keep_under_rate_limit(profile: Profile, target: Target, clock: TimeControl) -> None:
-    """Move time past the rate-limit window once half the budget is spent, so ordinary cases
-    never meet a 429 the rate-limit family did not ask for."""
-    if not profile.capabilities.rate_limit or not clock.can_advance or clock.mode == "wait":
+async def _keep_under_limits(pacer: Pacer, clock: TimeControl) -> None:
+    """Freeze/clock: move time past the declared windows once half a budget is spent, so
+    ordinary cases never meet a 429 the rate-limit family did not ask for. (forge/wait pace
+    each request in real time instead: conformance/pacing.py.)"""
+    if pacer.real_time or not pacer.spent_half():
         return
-    if target.sent[profile.refresh.path] * 2 >= profile.rate_limit.limit:
-        await clock.advance(profile.rate_limit.window + 1, [])
-        target.sent[profile.refresh.path] = 0
+    await clock.advance(pacer.longest_window + 1, [])
+    pacer.moved_past_windows()
 
 
 async def run_suite_async(
@@ -182,10 +184,16 @@ async def run_suite_async(
             await clock.start()
         except TargetError as exc:
             raise TargetUnreachable(f"target {target.base_url} unreachable: {exc}") from None
+        if profile.signing.jwks_url:
+            forger.public_keys = await load_jwks(profile.signing.jwks_url, target)
+        pacer = Pacer(profile, real_time=clock.mode in ("forge", "wait"))
+        # Real-time pacing may wait out a declared window (twice, in the RATE-LIMIT cases).
+        deadline = CASE_DEADLINE + (3 * pacer.longest_window if pacer.real_time else 0.0)
         try:
             for case in selected:
-                await _keep_under_rate_limit(profile, target, clock)
-                result = await _run_case(case, CaseContext(profile, target, clock, forger))
+                await _keep_under_limits(pacer, clock)
+                context = CaseContext(profile, target, clock, forger, pacer=pacer)
+                result = await _run_case(case, context, deadline)
                 results.append(result)
                 if on_result is not None:
                     on_result(result)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -98,11 +100,17 @@ class _Lifespan:
         await asyncio.wait_for(self._task, timeout)
 
 
-async def run_shell(command: str, within: float) -> tuple[int, str]:
-    """Run a profile's shell command (restart, hooks): (exit status, stdout and stderr).
-    Past `within` seconds it is killed and TimeoutError raised."""
+async def run_shell(
+    command: str, within: float, env: Mapping[str, str] | None = None
+) -> tuple[int, str]:
+    """Run a profile's shell command (restart, hooks): (exit status, stdout and stderr), with
+    `env` added to the suite's environment. Past `within` seconds it is killed and TimeoutError
+    raised."""
     process = await asyncio.create_subprocess_shell(
-        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        command,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, **env} if env else None,
     )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), within)
@@ -317,7 +325,7 @@ class Target:
 
     async def _run_restart_command(self, command: str, ready_timeout: float) -> None:
         try:
-            returncode, output = await run_shell(command, ready_timeout)
+            returncode, output = await run_shell(command, ready_timeout, self.target_env())
         except TimeoutError:
             raise PreconditionFailed(
                 f"restart command still running after {ready_timeout:g} s"
@@ -327,6 +335,20 @@ class Target:
                 f"restart command exited {returncode}: {output.strip()[-500:]}"
             )
         await self.wait_until_ready(ready_timeout)
+
+    def target_env(self) -> dict[str, str]:
+        """Where the target is, for a [restart] command that has to start it at the same place:
+        DUALTOKEN_TARGET_URL (the base URL) and DUALTOKEN_TARGET_PORT (its port, if it has
+        one)."""
+        if self.in_process:
+            return {}
+        url = self.profile.target.base_url
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        env = {"DUALTOKEN_TARGET_URL": url}
+        if port is not None:
+            env["DUALTOKEN_TARGET_PORT"] = str(port)
+        return env
 
     async def wait_until_ready(self, within: float) -> None:
         """Poll the health (or first public, or login) path until the target answers."""

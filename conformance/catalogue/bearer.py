@@ -21,6 +21,7 @@ case = FAMILY.case
     quote=quotes.BEARER_MISSING_01,
 )
 async def no_header(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     ctx.expect_rejected(await ctx.protected(None), "GET protected without credentials")
 
 
@@ -33,6 +34,7 @@ async def no_header(ctx: CaseContext) -> None:
     quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_missing(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected(None)
     ctx.expect_rejected(response, "GET protected without credentials")
     if bearer_challenge(response) is None:
@@ -68,6 +70,7 @@ async def challenge_no_error(ctx: CaseContext) -> None:
     quote=quotes.R6750_CHALLENGE,
 )
 async def challenge_invalid(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     response = await ctx.protected("not-a-token")
     ctx.expect_rejected(response, "GET protected with a garbage token")
     if bearer_challenge(response) is None:
@@ -106,6 +109,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
 )
 async def other_scheme(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     path = ctx.profile.protected_paths[0]
     for scheme in ("Basic", "Token"):
         response = await ctx.request(
@@ -142,6 +146,7 @@ async def scheme_case(ctx: CaseContext) -> None:
     quote=quotes.R9110_400,
 )
 async def bearer_empty(ctx: CaseContext) -> None:
+    await ctx.access_control(await ctx.login())
     path = ctx.profile.protected_paths[0]
     for value in ("Bearer", "Bearer ,"):
         response = await ctx.request("GET", path, headers={"Authorization": value})
@@ -158,6 +163,7 @@ async def bearer_empty(ctx: CaseContext) -> None:
 )
 async def two_tokens(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET",
         ctx.profile.protected_paths[0],
@@ -199,6 +205,7 @@ async def two_headers(ctx: CaseContext) -> None:
 )
 async def query_token(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     response = await ctx.request(
         "GET", f"{ctx.profile.protected_paths[0]}?access_token={session.access}"
     )

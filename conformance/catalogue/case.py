@@ -20,7 +20,8 @@ ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-[0-9]{2}$")
 NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
     "forge": (
         lambda p: p.signing.can_forge,
-        "the profile gives no signing key ([signing] secret, secret_env or private_key_file)",
+        "the profile gives no signing key ([signing] secret, secret_env or private_key_file); "
+        "a public key (jwks_url, public_key_file) cannot forge a token the target accepts",
     ),
     "advance": (
         lambda p: p.time.mode != "forge",
@@ -49,6 +50,11 @@ NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
         "no rotation grace window declared ([refresh] rotation_grace)",
     ),
     "rate_limit": (lambda p: p.capabilities.rate_limit, "capability rate_limit not declared"),
+    "rate_window": (
+        lambda p: p.time.mode in ("freeze", "clock") or p.rate_limit.window_declared,
+        "time mode forge/wait cannot move the target's clock past the rate-limit window; "
+        "declare [rate_limit] window so that the suite can wait it out",
+    ),
     "cookie": (
         lambda p: p.cookie_transport,
         "the refresh token does not travel in a cookie ([refresh] transport)",

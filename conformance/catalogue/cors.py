@@ -47,7 +47,5 @@ async def no_reflection(ctx: CaseContext) -> None:
         )
         ctx.expect_no_crash(preflight, f"OPTIONS {path}")
         check_not_reflected(ctx, dict(preflight.headers), f"OPTIONS {path}")
-    response = await ctx.request(
-        "POST", ctx.profile.login.path, json=ctx.login_payload(), headers={"Origin": EVIL}
-    )
+    response = await ctx.send_login(ctx.login_payload(), headers={"Origin": EVIL})
     check_not_reflected(ctx, dict(response.headers), f"POST {ctx.profile.login.path}")

@@ -44,6 +44,8 @@ async def refused(
     session = await ctx.login()
     if control:
         await ctx.forged_access_control(session)
+    else:
+        await ctx.access_control(session)
     tokens = forge(session)
     for token in [tokens] if isinstance(tokens, str) else tokens:
         ctx.expect_rejected(await ctx.protected(token), what, malformed=malformed)
@@ -185,7 +187,7 @@ async def confusion(ctx: CaseContext) -> None:
             return ctx.forger.sign_with_header(
                 header, payload, algorithm="RS256", key=ctx.forger.attacker_private_pem()
             )
-        public_key = ctx.forger.public_pem
+        public_key = ctx.forger.public_pem(header)
         if not public_key:
             ctx.require(
                 False, "the profile gives no public key ([signing] public_key_file or jwks_url)"

@@ -97,6 +97,7 @@ async def access_until_expiry(ctx: CaseContext) -> None:
 )
 async def access_after_expiry(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     lifetimes = ctx.profile.lifetimes
     await ctx.advance(lifetimes.access + lifetimes.leeway + 1 + ctx.clock.precision)
     ctx.expect_rejected(await ctx.protected(session.access), "expired access token")
@@ -113,6 +114,7 @@ async def access_after_expiry(ctx: CaseContext) -> None:
 )
 async def refreshed_after_expiry(ctx: CaseContext) -> None:
     refreshed = await ctx.refresh(await ctx.login())
+    await ctx.access_control(refreshed)
     lifetimes = ctx.profile.lifetimes
     await ctx.advance(lifetimes.access + lifetimes.leeway + 1 + ctx.clock.precision)
     ctx.expect_rejected(await ctx.protected(refreshed.access), "expired refreshed access token")

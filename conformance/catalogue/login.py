@@ -73,6 +73,7 @@ async def logins_differ(ctx: CaseContext) -> None:
     quote=quotes.S_VERIFY_PW,
 )
 async def wrong_password(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
     ctx.expect_login_rejected(response, "login with a wrong password")
 
@@ -86,6 +87,7 @@ async def wrong_password(ctx: CaseContext) -> None:
     quote=quotes.S_VERIFY_PW,
 )
 async def unknown_user(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(username="no-such-user-7f3a9c")
     ctx.expect_login_rejected(response, "login as an unknown user")
 
@@ -99,6 +101,7 @@ async def unknown_user(ctx: CaseContext) -> None:
     quote=quotes.S_VERIFY_PW,
 )
 async def password_exact(ctx: CaseContext) -> None:
+    await ctx.login_control()
     password = ctx.profile.credentials.password
     variants = [password.swapcase(), password + " ", " " + password]
     for variant in [v for v in variants if v != password]:
@@ -115,6 +118,7 @@ async def password_exact(ctx: CaseContext) -> None:
     quote=quotes.S_VERIFY_PW,
 )
 async def empty_password(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(password="")
     if response.is_success:
         raise CaseFailure("login with an empty password: refused", describe(response))
@@ -132,6 +136,7 @@ async def empty_password(ctx: CaseContext) -> None:
     quote=quotes.LOGIN_REJECT_05,
 )
 async def no_enumeration(ctx: CaseContext) -> None:
+    await ctx.login_control()
     wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
     unknown = await ctx.login_response(username="no-such-user-7f3a9c")
     if (wrong.status_code, wrong.content) != (unknown.status_code, unknown.content):
@@ -150,6 +155,7 @@ async def no_enumeration(ctx: CaseContext) -> None:
     quote=quotes.LOGIN_REJECT_06,
 )
 async def no_get_login(ctx: CaseContext) -> None:
+    await ctx.login_control()
     login = ctx.profile.login
     query = ctx.login_payload()
     response = await ctx.request("GET", login.path + "?" + _urlencode(query))

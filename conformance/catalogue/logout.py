@@ -38,6 +38,7 @@ async def logout_ok(ctx: CaseContext) -> None:
     quote=quotes.R7009_REFRESH,
 )
 async def refresh_revoked(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.logged_out(session)
     ctx.expect_refresh_rejected(await ctx.refresh_response(session.refresh), "refresh after logout")
@@ -54,6 +55,7 @@ async def refresh_revoked(ctx: CaseContext) -> None:
 )
 async def access_revoked(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     await ctx.logged_out(session)
     ctx.expect_rejected(await ctx.protected(session.access), "access token after logout")
 
@@ -119,6 +121,7 @@ async def revoked_identity(ctx: CaseContext) -> None:
     quote=quotes.R7009_GONE,
 )
 async def revocation_lasts(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.logged_out(session)
     await ctx.revoked_premise(session)

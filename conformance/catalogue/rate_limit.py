@@ -1,7 +1,8 @@
 """RATE: the refresh endpoint is rate limited (the seed's note 2), politely and temporarily.
 
-These cases run last and need movable time: they spend the whole budget, and the runner moves
-time past the window afterwards so nothing else meets their 429s.
+These cases run last and spend the whole budget on purpose (unpaced). They need a window they
+can get past: the target's clock moved (freeze, clock), or, in forge and wait modes, the declared
+window waited out in real time; the runner's pacing keeps every other case under the limit.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ async def exhaust(ctx: CaseContext, *, premise: bool = True) -> tuple[Session, h
     is RATE-LIMIT-01's finding; for the cases about what a 429 looks like it is a premise."""
     window = ctx.profile.rate_limit.window
     session = await ctx.login()
-    await ctx.advance(window + 1)
+    await ctx.fresh_rate_window()
     limit = ctx.profile.rate_limit.limit
     budget = min(limit * 2 + 5, MAX_PROBES)
     for sent in range(1, budget + 1):
-        response = await ctx.refresh_response(session.refresh)
+        with ctx.unpaced():
+            response = await ctx.refresh_response(session.refresh)
         ctx.expect_no_crash(response, f"refresh #{sent}")
         if response.status_code == 429:
             return session, response
@@ -54,7 +56,7 @@ async def exhaust(ctx: CaseContext, *, premise: bool = True) -> tuple[Session, h
     sends="refreshes in a burst until the declared limit is passed",
     requirement="The refresh endpoint limits how often one client may call it.",
     spec="seed design (note 2: rate-limit the refresh endpoint); RFC 6585 §4",
-    needs=("rate_limit", "advance"),
+    needs=("rate_limit", "rate_window"),
     level=Level.SHOULD,
     quote=quotes.S_RATE,
 )
@@ -69,7 +71,7 @@ async def limited(ctx: CaseContext) -> None:
     requirement="A 429 explains the limit: Retry-After with a number of seconds, or a body.",
     spec="RFC 6585 §4; RFC 9110 §10.2.3",
     level=Level.SHOULD,
-    needs=("rate_limit", "advance"),
+    needs=("rate_limit", "rate_window"),
     quote=quotes.RATE_LIMIT_02,
 )
 async def retry_after(ctx: CaseContext) -> None:
@@ -94,14 +96,14 @@ async def retry_after(ctx: CaseContext) -> None:
     "refresh with the same session",
     requirement="Rate limiting is temporary and does not revoke the session.",
     spec="RFC 6585 §4",
-    needs=("rate_limit", "advance"),
+    needs=("rate_limit", "rate_window"),
     quote=quotes.RATE_LIMIT_03,
 )
 async def lifts(ctx: CaseContext) -> None:
     session, response = await exhaust(ctx)
     value = response.headers.get("retry-after", "")
     wait = int(value) if value.strip().isdigit() else ctx.profile.rate_limit.window
-    await ctx.advance(wait + 1)
+    await ctx.pass_rate_time(wait + 1)
     ctx.expect_accepted(await ctx.refresh_response(session.refresh), "refresh after the wait")
 
 
@@ -112,7 +114,7 @@ async def lifts(ctx: CaseContext) -> None:
     requirement="The refresh limit does not block ordinary API calls.",
     spec="seed design (the limit is on the refresh endpoint)",
     level=Level.SHOULD,
-    needs=("rate_limit", "advance"),
+    needs=("rate_limit", "rate_window"),
     quote=quotes.S_RATE,
 )
 async def protected_still_open(ctx: CaseContext) -> None:

@@ -150,6 +150,7 @@ async def after_expiry(ctx: CaseContext) -> None:
     quote=quotes.R6749_400,
 )
 async def no_token(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     ctx.expect_bad_request(await ctx.refresh_response(None), "refresh without a token")
 
 
@@ -162,6 +163,7 @@ async def no_token(ctx: CaseContext) -> None:
     quote=quotes.R6749_VALIDATE,
 )
 async def garbage(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     ctx.expect_refresh_rejected(await ctx.refresh_response("garbage"), "refresh token 'garbage'")
     ctx.expect_refresh_rejected(await ctx.refresh_response("a.b.c"), "refresh token 'a.b.c'")
     ctx.expect_bad_request(await ctx.refresh_response(""), "empty refresh token")
@@ -176,6 +178,7 @@ async def garbage(ctx: CaseContext) -> None:
     quote=quotes.R6749_VALIDATE,
 )
 async def bad_signature(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     header, payload, signature = split_token(session.refresh)
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
@@ -195,6 +198,7 @@ async def bad_signature(ctx: CaseContext) -> None:
     quote=quotes.R7518_NONE,
 )
 async def refresh_alg_none(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     token = unsigned(reheaded(session.refresh, alg="none"), session.claims(session.refresh))
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "alg: none refresh token")
@@ -229,6 +233,7 @@ async def forged_expired(ctx: CaseContext) -> None:
     quote=quotes.R7519_EXP,
 )
 async def expired_by_time(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     lifetimes = ctx.profile.lifetimes
     await ctx.advance(lifetimes.refresh + lifetimes.leeway + 1 + ctx.clock.precision)

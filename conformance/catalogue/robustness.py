@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote, urlencode
 
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
 from conformance.context import CaseContext
+from conformance.outcomes import HarnessError
+from conformance.profile import Encoding
+from conformance.verify import describe
 
 FAMILY = Family("robustness", "Robustness")
 case = FAMILY.case
@@ -21,20 +25,53 @@ UNICODE_NAMES = (
 )
 
 
-async def still_serving(ctx: CaseContext) -> None:
-    """After abuse, an ordinary login still works (the process and connection survived)."""
-    ctx.expect_accepted(await ctx.login_response(), "an ordinary login afterwards")
+async def still_serving(ctx: CaseContext, *, checked: bool = True) -> None:
+    """After abuse, an ordinary login still works (the process and connection survived). The
+    cases call `ctx.login_control()` before the abuse, so a refusal here is something the
+    abuse did, not a login the suite never managed. Where staying up is not the case's
+    requirement (`checked=False`), a refusal is a failed setup step: ERROR, not FAIL."""
+    response = await ctx.login_response()
+    if checked:
+        ctx.expect_accepted(response, "an ordinary login afterwards")
+    elif not response.is_success:
+        raise HarnessError(
+            f"an ordinary login after the case's request was refused ({describe(response)}); "
+            "the target may not be serving any more"
+        )
 
 
-async def post_raw(ctx: CaseContext, path: str, body: bytes, content_type: str) -> None:
-    response = await ctx.request("POST", path, content=body, headers={"Content-Type": content_type})
+def form_body(pairs: list[tuple[str, str]]) -> bytes:
+    return urlencode(pairs).encode()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+async def post_raw(
+    ctx: CaseContext,
+    path: str,
+    body: bytes,
+    content_type: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
+    response = await ctx.request(
+        "POST", path, content=body, headers={**(headers or {}), "Content-Type": content_type}
+    )
     ctx.expect_bad_request(response, f"POST {path} with {body[:40]!r}")
 
 
-async def post_oversized(ctx: CaseContext, path: str, body: bytes, content_type: str) -> None:
+async def post_oversized(
+    ctx: CaseContext,
+    path: str,
+    body: bytes,
+    content_type: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Like post_raw, but cutting the connection also counts as a refusal."""
     response = await ctx.oversized(
-        "POST", path, content=body, headers={"Content-Type": content_type}
+        "POST", path, content=body, headers={**(headers or {}), "Content-Type": content_type}
     )
     if response is not None:
         ctx.expect_bad_request(response, f"POST {path} with {len(body)} bytes")
@@ -50,6 +87,7 @@ async def post_oversized(ctx: CaseContext, path: str, body: bytes, content_type:
     quote=quotes.R9110_400,
 )
 async def login_not_json(ctx: CaseContext) -> None:
+    await ctx.login_control()
     for body in (b"not json", b'{"username": ', b""):
         await post_raw(ctx, ctx.profile.login.path, body, "application/json")
 
@@ -64,6 +102,7 @@ async def login_not_json(ctx: CaseContext) -> None:
     quote=quotes.R9110_400,
 )
 async def login_wrong_shape(ctx: CaseContext) -> None:
+    await ctx.login_control()
     for body in (b"[]", b'"user1"', b"42", b"null", b"{}"):
         await post_raw(ctx, ctx.profile.login.path, body, "application/json")
 
@@ -78,22 +117,20 @@ async def login_wrong_shape(ctx: CaseContext) -> None:
     quote=quotes.R9110_400,
 )
 async def login_fields(ctx: CaseContext) -> None:
+    await ctx.login_control()
     login = ctx.profile.login
     good = ctx.login_payload()
+    # Each body is the good one (constant fields and client credentials included) with one
+    # thing wrong, so a refusal is about that thing.
     bodies: list[dict[str, object]] = [
-        {login.username_field: good[login.username_field]},
-        {login.password_field: good[login.password_field]},
+        {k: v for k, v in good.items() if k != login.password_field},
+        {k: v for k, v in good.items() if k != login.username_field},
     ]
     if login.encoding == "json":
         for field in (login.username_field, login.password_field):
             bodies += [{**good, field: value} for value in (42, None, ["x"], {"x": 1})]
     for body in bodies:
-        if login.encoding == "form":
-            response = await ctx.request(
-                "POST", login.path, data={k: str(v) for k, v in body.items()}
-            )
-        else:
-            response = await ctx.request("POST", login.path, json=body)
+        response = await ctx.send_login(body)
         ctx.expect_bad_request(response, f"login with {json.dumps(body)[:60]}")
 
 
@@ -109,14 +146,13 @@ async def login_fields(ctx: CaseContext) -> None:
 async def login_content_type(ctx: CaseContext) -> None:
     path = ctx.profile.login.path
     payload = ctx.login_payload()
+    headers = {**ctx.client_headers(), "Content-Type": "text/plain"}
     response = await ctx.request(
-        "POST", path, content=json.dumps(payload).encode(), headers={"Content-Type": "text/plain"}
+        "POST", path, content=json.dumps(payload).encode(), headers=headers
     )
     ctx.expect_no_crash(response, "JSON body labelled text/plain")
-    if ctx.profile.login.encoding == "json":
-        response = await ctx.request("POST", path, data={k: str(v) for k, v in payload.items()})
-    else:
-        response = await ctx.request("POST", path, json=payload)
+    other: Encoding = "form" if ctx.profile.login.encoding == "json" else "json"
+    response = await ctx.send_body("POST", path, payload, other, headers=ctx.client_headers())
     ctx.expect_no_crash(response, "body in the other encoding")
 
 
@@ -130,6 +166,7 @@ async def login_content_type(ctx: CaseContext) -> None:
     quote=quotes.R9110_5XX,
 )
 async def login_unicode(ctx: CaseContext) -> None:
+    await ctx.login_control()
     # A NUL or a lone combining mark may be refused as malformed (400/422) rather than as a
     # failed login: either refusal is correct; only a token or a 5xx is not.
     for name in UNICODE_NAMES:
@@ -148,6 +185,7 @@ async def login_unicode(ctx: CaseContext) -> None:
     quote=quotes.R9110_400,
 )
 async def login_pathological(ctx: CaseContext) -> None:
+    await ctx.login_control()
     path = ctx.profile.login.path
     await post_raw(ctx, path, b'{"username": "\xff\xfe", "password": "x"}', "application/json")
     await post_raw(ctx, path, b"[" * 20_000 + b"]" * 20_000, "application/json")
@@ -163,17 +201,21 @@ async def login_pathological(ctx: CaseContext) -> None:
     quote=quotes.ROBUST_SIZE_01,
 )
 async def huge_body(ctx: CaseContext) -> None:
+    await ctx.login_control()
     login = ctx.profile.login
-    big = "a" * 2_000_000
+    payload = ctx.login_payload(username="a" * 2_000_000, password="x")
     if login.encoding == "json":
-        body = json.dumps({login.username_field: big, login.password_field: "x"}).encode()
-        await post_oversized(ctx, login.path, body, "application/json")
+        body, content_type = json.dumps(payload).encode(), "application/json"
     else:
-        response = await ctx.oversized(
-            "POST", login.path, data={login.username_field: big, login.password_field: "x"}
-        )
-        if response is not None:
-            ctx.expect_bad_request(response, "2 MB form login")
+        body, content_type = form_body(list(payload.items())), FORM
+    response = await ctx.oversized(
+        "POST",
+        login.path,
+        content=body,
+        headers={**ctx.client_headers(), "Content-Type": content_type},
+    )
+    if response is not None:
+        ctx.expect_bad_request(response, f"a {len(body)}-byte login")
     await still_serving(ctx)
 
 
@@ -186,6 +228,7 @@ async def huge_body(ctx: CaseContext) -> None:
     quote=quotes.R9110_5XX,
 )
 async def long_username(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.login_response(username="u" * 20_000)
     ctx.expect_bad_request(response, "login with a 20000-character username")
 
@@ -199,6 +242,7 @@ async def long_username(ctx: CaseContext) -> None:
     quote=quotes.ROBUST_SIZE_03,
 )
 async def huge_header(ctx: CaseContext) -> None:
+    await ctx.login_control()
     response = await ctx.oversized(
         "GET", ctx.profile.protected_paths[0], headers={"Authorization": "Bearer " + "a" * 65_536}
     )
@@ -216,56 +260,98 @@ async def huge_header(ctx: CaseContext) -> None:
     quote=quotes.ROBUST_SIZE_01,
 )
 async def huge_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     token = "a" * 1_000_000
     spec = ctx.profile.refresh
     if spec.transport in ("json", "form"):
-        body = json.dumps({spec.field: token}).encode()
-        await post_oversized(ctx, spec.path, body, "application/json")
+        payload = ctx.refresh_payload(token)
+        if spec.transport == "json":
+            body, content_type = json.dumps(payload).encode(), "application/json"
+        else:
+            body, content_type = form_body(list(payload.items())), FORM
+        await post_oversized(ctx, spec.path, body, content_type, headers=ctx.client_headers())
     else:
         ctx.expect_bad_request(await ctx.refresh_response(token), "1 MB refresh token")
-    await still_serving(ctx)
+    await still_serving(ctx, checked=False)
 
 
 @case(
     "ROBUST-REFRESH-01",
     "An empty refresh body is a 4xx",
-    sends="POST refresh with the JSON body {} and no token anywhere",
+    sends="POST refresh with a body that has everything but the token (for a JSON endpoint {} "
+    "plus any constant fields, for a form one the form without the token field), and no "
+    "token anywhere",
     requirement="A missing field is a client error (the seed's data['refresh_token'] is a 500).",
     spec="RFC 6749 §5.2 (invalid_request); seed design's fault (KeyError)",
     quote=quotes.R6749_400,
 )
 async def refresh_empty(ctx: CaseContext) -> None:
-    response = await ctx.request("POST", ctx.profile.refresh.path, json={})
-    ctx.expect_bad_request(response, "POST refresh {}")
+    await ctx.refresh_control()
+    payload = ctx.refresh_payload(None)
+    del payload[ctx.profile.refresh.field]
+    response = await ctx.send_refresh_body(payload)
+    ctx.expect_bad_request(response, f"POST refresh {json.dumps(payload)[:60]}")
 
 
 @case(
     "ROBUST-REFRESH-02",
     "A refresh token of the wrong JSON type is a 4xx",
-    sends="refresh bodies where the token field is a number, null, a list, an object, true",
+    sends="JSON refresh bodies where the token field is a number, null, a list, an object, "
+    "true; form refresh bodies with the token field twice, or named with brackets",
     requirement="Mistyped fields are client errors, never a 5xx.",
     spec="RFC 6749 §5.2; issue: never 5xx",
     needs=("body_refresh",),
     quote=quotes.R6749_400,
 )
 async def refresh_types(ctx: CaseContext) -> None:
-    field = ctx.profile.refresh.field
-    for value in (42, None, ["x"], {"x": 1}, True):
-        response = await ctx.request("POST", ctx.profile.refresh.path, json={field: value})
-        ctx.expect_bad_request(response, f"refresh with {field} = {value!r}")
+    await ctx.refresh_control()
+    spec = ctx.profile.refresh
+    if spec.transport == "json":
+        for value in (42, None, ["x"], {"x": 1}, True):
+            response = await ctx.send_refresh_body(ctx.refresh_payload(value))
+            ctx.expect_bad_request(response, f"refresh with {spec.field} = {value!r}")
+        return
+    # A form has no types; its ways to be wrong are a repeated parameter (RFC 6749 §3.2: MUST
+    # NOT be included more than once) and PHP-style array names.
+    session = await ctx.login()
+    constant = [(k, v) for k, v in ctx.refresh_payload(None).items() if k != spec.field]
+    for pairs, what in (
+        ([*constant, (spec.field, session.refresh), (spec.field, "x")], "the token field twice"),
+        ([*constant, (spec.field + "[]", session.refresh)], f"the field {spec.field}[]"),
+    ):
+        response = await ctx.request(
+            "POST",
+            spec.path,
+            content=form_body(pairs),
+            headers={**ctx.client_headers(), "Content-Type": FORM},
+        )
+        ctx.expect_bad_request(response, f"refresh form with {what}")
 
 
 @case(
     "ROBUST-REFRESH-03",
     "A refresh body that is not JSON is a 4xx",
-    sends="POST refresh with 'not json', invalid UTF-8 and a JSON array, as application/json",
+    sends="to a JSON refresh endpoint: 'not json', invalid UTF-8 and a JSON array, as "
+    "application/json; to a form one: a broken percent-escape and invalid UTF-8 in the token",
     requirement="Malformed bodies are client errors.",
     spec="RFC 9110 §15.5.1; issue: never 5xx",
+    needs=("body_refresh",),
     quote=quotes.R9110_400,
 )
 async def refresh_not_json(ctx: CaseContext) -> None:
-    for body in (b"not json", b'{"refresh_token": "\xff"}', b"[]"):
-        await post_raw(ctx, ctx.profile.refresh.path, body, "application/json")
+    await ctx.refresh_control()
+    spec = ctx.profile.refresh
+    headers = ctx.client_headers()
+    if spec.transport == "json":
+        field = json.dumps(spec.field).encode()
+        for body in (b"not json", b"{" + field + b': "\xff"}', b"[]"):
+            await post_raw(ctx, spec.path, body, "application/json", headers=headers)
+        return
+    constant = form_body([(k, v) for k, v in ctx.refresh_payload(None).items() if k != spec.field])
+    name = quote(spec.field).encode()
+    for broken in (name + b"=%zz%", name + b"=%ff%fe"):
+        body = constant + b"&" + broken if constant else broken
+        await post_raw(ctx, spec.path, body, FORM, headers=headers)
 
 
 @case(
@@ -293,6 +379,7 @@ async def header_bytes(ctx: CaseContext) -> None:
 )
 async def odd_tokens(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     # '%' and '"' are outside the b64token grammar, so 400 invalid_request is a correct refusal
     # of those two; the doubled dot is grammatical, just not a JWS.
     for token in ("%00", f'"{session.access}"'):

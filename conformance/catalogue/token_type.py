@@ -21,6 +21,7 @@ case = FAMILY.case
 )
 async def refresh_as_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     for path in ctx.profile.protected_paths:
         ctx.expect_rejected(await ctx.protected(session.refresh, path), f"refresh token at {path}")
 
@@ -34,6 +35,7 @@ async def refresh_as_access(ctx: CaseContext) -> None:
     quote=quotes.R8725_KINDS,
 )
 async def access_as_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     ctx.expect_refresh_rejected(
         await ctx.refresh_response(session.access), "access token at refresh"

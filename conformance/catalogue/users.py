@@ -20,6 +20,7 @@ case = FAMILY.case
     quote=quotes.S_DISABLED,
 )
 async def no_login(ctx: CaseContext) -> None:
+    await ctx.login_control()
     await ctx.disable_user()
     try:
         ctx.expect_login_rejected(await ctx.login_response(), "login of a disabled user")
@@ -38,6 +39,7 @@ async def no_login(ctx: CaseContext) -> None:
 )
 async def no_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     await ctx.disable_user()
     try:
         ctx.expect_rejected(await ctx.protected(session.access), "disabled user's access token")
@@ -55,6 +57,7 @@ async def no_access(ctx: CaseContext) -> None:
     quote=quotes.S_DISABLED,
 )
 async def no_refresh(ctx: CaseContext) -> None:
+    await ctx.refresh_control()
     session = await ctx.login()
     await ctx.disable_user()
     try:

@@ -16,15 +16,13 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from conformance.cli import main as conformance_main
-from tests.servers import LOOPBACK, REPO_ROOT, free_port
+from reference_server import launcher
+from tests.servers import REPO_ROOT, free_port
 
 __all__ = [
     "PRESETS",
@@ -196,54 +194,24 @@ def running(preset: Preset, secret: str, *, startup_timeout: float = 60.0) -> It
 
 @contextlib.contextmanager
 def _running(preset: Preset, secret: str, startup_timeout: float) -> Iterator[str]:
-    port = free_port()
+    port = free_port()  # chosen here: some apps take it from the environment (PORT)
     env = {key: value for key, value in os.environ.items() if not key.startswith("DUALTOKEN_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.update({key: value.replace("{port}", str(port)) for key, value in preset.extra_env.items()})
     env[preset.secret_env] = secret
-    argv = [part.replace("{port}", str(port)) for part in preset.argv]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            argv,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base_url = f"http://{LOOPBACK}:{port}"
-        try:
-            _wait_ready(process, base_url + preset.ready_path, startup_timeout, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-
-
-def _wait_ready(
-    process: subprocess.Popen[bytes], url: str, timeout: float, log: io.BufferedRandom | object
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = b""
-                if isinstance(log, io.BufferedRandom):
-                    log.seek(0)
-                    output = log.read()
-                raise RuntimeError(
-                    f"{url}: the app did not come up (exit {process.poll()}):\n"
-                    + output.decode(errors="replace")
-                ) from None
-            time.sleep(0.1)
+    server = launcher.launch(
+        preset.name,
+        lambda chosen: [part.replace("{port}", str(chosen)) for part in preset.argv],
+        env=env,
+        port=port,
+        ready=launcher.http_ready(preset.ready_path),
+        ready_timeout=startup_timeout,
+        cwd=REPO_ROOT,
+    )
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
 
 
 def run_preset(preset: Preset, base_url: str, secret: str, work_dir: Path) -> SuiteRun:
