@@ -44,6 +44,9 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The unit, integration and proof tests under tests/ (real servers, Redis, Locust)."""
     install(session, "test")
+    # The Node test targets (the Express tutorial and preset apps) from the committed lockfile.
+    with session.chdir("tests/targets/node"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
     session.run("pytest", *session.posargs)
 
 

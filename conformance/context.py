@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,10 +16,11 @@ from urllib.parse import quote
 import httpx
 
 from conformance.exchange import Exchange
-from conformance.forge import Forger
+from conformance.forge import DROP, OPAQUE_REFRESH, Forger, decode_unverified, split_token
 from conformance.outcomes import (
     CaseFailure,
     ConnectionCut,
+    DeclaredAbsent,
     HarnessError,
     PreconditionFailed,
     Skipped,
@@ -55,6 +57,13 @@ OAUTH_ERROR_CODES = frozenset(
 _BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
 
 
+KEY_MISMATCH = "the profile's {section} key does not sign {kind} tokens the way the target does"
+KEY_KINDS = (
+    'access and refresh tokens are told apart by their signing keys ([claims] kind_by = "key"): '
+    "they carry no kind marker"
+)
+
+
 @dataclass
 class CaseContext:
     profile: Profile
@@ -67,6 +76,17 @@ class CaseContext:
     # Keeps requests under the target's declared limits; None paces nothing.
     pacer: Pacer | None = None
     paced: bool = True
+    # Forges refresh tokens: the [signing.refresh] key when given; refuses opaque ones.
+    refresh_forger: Forger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refresh_forger = (
+            self.forger
+            if self.profile.refresh_signing is None and not self.profile.refresh.opaque
+            else Forger(
+                self.profile.refresh_key, kind="refresh", opaque=self.profile.refresh.opaque
+            )
+        )
 
     # --- plain requests -------------------------------------------------------------------
 
@@ -282,6 +302,25 @@ class CaseContext:
             access=access, refresh=refresh, response=response
         )
 
+    async def second_login(self, first: Session, covered_by: str) -> Session:
+        """Another login whose tokens differ from `first`'s, for cases about two sessions.
+        Targets without a jti mint identical tokens within one second; on real time the
+        suite waits for the next second once (LOGIN-OK-03 reports the identical tokens)."""
+        second = await self.login()
+        if self._same_tokens(first, second) and self.clock.mode != "freeze":
+            await asyncio.sleep(1.05)
+            second = await self.login()
+        if self._same_tokens(first, second):
+            raise Skipped(
+                "premise not met: two logins gave identical tokens, so they are one session to "
+                f"the target; covered by {covered_by}"
+            )
+        return second
+
+    @staticmethod
+    def _same_tokens(first: Session, second: Session) -> bool:
+        return first.access == second.access or first.refresh == second.refresh
+
     async def refresh_response(self, token: str | None) -> httpx.Response:
         """Present `token` to the refresh endpoint the way the profile says (None sends none)."""
         spec = self.profile.refresh
@@ -459,6 +498,20 @@ class CaseContext:
         statuses = (*rejection.statuses, 400) if malformed else rejection.statuses
         self.note(verify_rejected(response, statuses, rejection.tolerated, what))
 
+    def expect_missing_rejected(self, response: httpx.Response, what: str) -> None:
+        """A protected resource refused a request that carried no token at all."""
+        rejection = self.profile.rejection
+        self.note(verify_rejected(response, rejection.missing, rejection.tolerated, what))
+
+    def expect_user_gone_rejected(
+        self, response: httpx.Response, what: str, *, refresh: bool = False
+    ) -> None:
+        """A valid token for a user that does not exist was refused ([rejection] user_gone
+        adds the statuses of a user lookup, e.g. 404, to the endpoint's own)."""
+        rejection = self.profile.rejection
+        statuses = (rejection.refresh if refresh else rejection.statuses) + rejection.user_gone
+        self.note(verify_rejected(response, statuses, rejection.tolerated, what))
+
     def expect_refresh_rejected(self, response: httpx.Response, what: str) -> None:
         rejection = self.profile.rejection
         if self._oauth_refusal(response) or (
@@ -553,7 +606,8 @@ class CaseContext:
         if not response.is_success:
             raise HarnessError(
                 f"control: {what} was refused ({describe(response)}); the profile's [signing] "
-                "key or algorithm does not match the target's, so forged tokens prove nothing"
+                "key or algorithm does not match the target's, so forged tokens prove nothing",
+                cause=KEY_MISMATCH.format(section="[signing]", kind="access"),
             )
 
     async def forged_access_control(self, session: Session) -> None:
@@ -568,15 +622,100 @@ class CaseContext:
 
     async def forged_refresh_control(self) -> None:
         """Show a correctly re-signed refresh token is accepted, on a separate session so that
-        rotation or reuse detection on the attacked session cannot explain its refusal."""
+        rotation or reuse detection on the attacked session cannot explain its refusal.
+
+        When the copy is refused but the original works and its signature checks out with the
+        profile's key, the key is right: the target accepts only the exact refresh tokens it
+        issued (it compares them byte for byte with the ones it stored). No forged refresh token
+        can then get in whatever it claims, so the forged attack does not apply (SKIP, a
+        strength), while the cases with real tokens judge expiry and revocation."""
         other = await self.login()
-        exp = other.claims(other.refresh).get("exp")
+        exp = self.refresh_claims(other).get("exp")
         changes = {"exp": exp - 1} if isinstance(exp, int) else {}
-        await self.control_accepted(
-            self.forger.resign(other.refresh, changes=changes),
-            "a re-signed copy of a refresh token",
-            refresh=True,
+        copy = self.refresh_forger.resign(other.refresh, changes=changes)
+        if copy == other.refresh:
+            # No exp to change and the same JSON bytes: trailing whitespace (valid JSON) makes
+            # a copy that differs from the original while claiming the same.
+            header, claims = decode_unverified(other.refresh)
+            copy = self.refresh_forger.sign_with_header(header, json.dumps(claims).encode() + b" ")
+        answer = await self.refresh_response(copy)
+        if answer.is_success:
+            return
+        original = await self.refresh_response(other.refresh)
+        if original.is_success and self.refresh_forger.verifies(other.refresh):
+            raise Skipped(
+                "does not apply: the target accepts only the exact refresh tokens it issued (a "
+                "copy re-signed with the right key was refused while the original works), so "
+                "no forged refresh token gets in whatever it claims; the cases with real "
+                "tokens judge expiry and revocation"
+            )
+        section = "[signing.refresh]" if self.profile.refresh_signing else "[signing]"
+        raise HarnessError(
+            f"control: a re-signed copy of a refresh token was refused ({describe(answer)}) "
+            f"and the original {'works' if original.is_success else 'was refused too'}; the "
+            f"refresh token's signature does not check out with the profile's {section} key "
+            "or algorithm, so forged refresh tokens prove nothing",
+            cause=KEY_MISMATCH.format(section=section, kind="refresh"),
         )
+
+    # --- token kinds ------------------------------------------------------------------------
+
+    def refresh_jwt(self, session: Session) -> str:
+        """The session's refresh token, which the case is about to take apart as a JWT."""
+        if self.profile.refresh.opaque:
+            raise Skipped(OPAQUE_REFRESH)
+        split_token(session.refresh)
+        return session.refresh
+
+    def refresh_claims(self, session: Session) -> dict[str, Any]:
+        return session.claims(self.refresh_jwt(session))
+
+    def kind_marker(self, kind: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(claim changes, header changes) that mark a token as `kind` ("access" or "refresh"),
+        or remove the mark when kind is None, the way the profile's [claims] kind_by says."""
+        claims = self.profile.claims
+        if claims.kind_by == "key":
+            raise Skipped(KEY_KINDS)
+        if claims.kind_by == "audience":
+            audience = claims.access_audience if kind == "access" else claims.refresh_audience
+            return {"aud": DROP if kind is None else audience}, {}
+        value: Any = DROP
+        if kind is not None:
+            value = claims.access_type if kind == "access" else claims.refresh_type
+        if claims.kind_by == "header":
+            return {}, {"typ": value}
+        return {claims.type: value}, {}
+
+    def marker_of(self, token: str) -> Any:
+        """The kind marker a token carries (type claim, header typ or aud), None if absent."""
+        claims = self.profile.claims
+        header, payload = decode_unverified(token)
+        if claims.kind_by == "key":
+            raise Skipped(KEY_KINDS)
+        if claims.kind_by == "header":
+            return header.get("typ")
+        return payload.get("aud" if claims.kind_by == "audience" else claims.type)
+
+    def marker_name(self) -> str:
+        claims = self.profile.claims
+        return {"header": "header typ", "audience": "aud"}.get(
+            claims.kind_by, f"claim {claims.type!r}"
+        )
+
+    def relabel(self, token: str, *, kind: str, as_kind: str) -> str:
+        """`token` (of `kind`) made to look like `as_kind`: its marker changed and signed with
+        its own kind's key, or, when kinds are told apart by key, signed with as_kind's key."""
+        forgers = {"access": self.forger, "refresh": self.refresh_forger}
+        if self.profile.claims.kind_by == "key":
+            if self.profile.refresh_signing is None:
+                raise Skipped(
+                    'kind_by = "key" but the profile gives no [signing.refresh] key, so a token '
+                    "cannot be signed with the other kind's key"
+                )
+            header, payload = decode_unverified(token)
+            return forgers[as_kind].sign_with_header(header, json.dumps(payload).encode())
+        changes, header_changes = self.kind_marker(as_kind)
+        return forgers[kind].resign(token, changes=changes, header_changes=header_changes)
 
     def premise(self, condition: bool, what: str, covered_by: str) -> None:
         """Stop here unless `condition`: the case relies on `what`, which case `covered_by`
@@ -584,6 +723,12 @@ class CaseContext:
         one about something else (TEAM.md decision 4)."""
         if not condition:
             raise Skipped(f"premise not met: {what}; covered by {covered_by}")
+
+    def unless_declared_absent(self, capability: str) -> None:
+        """A case that probes for a capability the profile did not declare stops here when the
+        profile writes it as `false`: the team told us, so the verdict is DECLARED."""
+        if capability in self.profile.capabilities.declared_absent:
+            raise DeclaredAbsent(capability)
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:

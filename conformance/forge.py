@@ -24,6 +24,7 @@ from conformance.profile import HMAC_ALGORITHMS, Signing
 
 __all__ = [
     "DROP",
+    "OPAQUE_REFRESH",
     "Forger",
     "b64url",
     "decode_unverified",
@@ -100,25 +101,57 @@ def _apply(fields: dict[str, Any], changes: dict[str, Any] | None) -> None:
             fields[name] = value
 
 
-class Forger:
-    """Signs tokens the way the target does, with the profile's key and algorithm."""
+OPAQUE_REFRESH = (
+    'the refresh token is opaque ([refresh] token_format = "opaque"): it has no claims or '
+    "signature to read, alter or forge"
+)
 
-    def __init__(self, signing: Signing) -> None:
+
+class Forger:
+    """Signs tokens the way the target does, with the profile's key and algorithm for one kind
+    of token (access tokens by [signing], refresh tokens by [signing.refresh] when given)."""
+
+    def __init__(self, signing: Signing, *, kind: str = "access", opaque: bool = False) -> None:
         self.signing = signing
+        self.kind = kind
+        # Opaque tokens (random strings the server stores) cannot be re-signed at all.
+        self.opaque = opaque
         self._attacker_key: rsa.RSAPrivateKey | None = None
         # kid -> PEM, from the target's JWKS ([signing] jwks_url), filled in by the runner.
         self.public_keys: dict[str, str] = {}
 
     @property
     def key(self) -> str:
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         if not self.signing.can_forge:
             if self.signing.jwks_url or self.signing.public_key:
                 raise Skipped(
                     "the profile gives only the target's public key ([signing] jwks_url or "
                     "public_key_file): forging a token the target accepts needs the private key"
                 )
-            raise Skipped("the profile gives no signing key, so tokens cannot be forged")
+            section = "[signing.refresh]" if self.kind == "refresh" else "[signing]"
+            raise Skipped(
+                f"the profile gives no {self.kind} token signing key ({section}), "
+                f"so {self.kind} tokens cannot be forged"
+            )
         return self.signing.secret if self.signing.symmetric else self.signing.private_key
+
+    def verifies(self, token: str) -> bool:
+        """Whether `token`'s signature checks out with this key: tells a wrong profile key from
+        a target that refuses re-signed copies of its own tokens."""
+        key: Any = self.key
+        if not self.signing.symmetric:
+            private = serialization.load_pem_private_key(key.encode(), password=None)
+            key = private.public_key()
+        try:
+            with warnings.catch_warnings():
+                # A short key is the target's choice; other cases judge it, not this check.
+                warnings.simplefilter("ignore")
+                jwt.api_jws.decode_complete(token, key, algorithms=[self.signing.algorithm])
+        except (jwt.PyJWTError, ValueError, TypeError):
+            return False
+        return True
 
     def public_pem(self, header: dict[str, Any] | None = None) -> str:
         """The target's public key as PEM text (what an algorithm-confusion attacker uses as
@@ -139,6 +172,8 @@ class Forger:
         header_changes: dict[str, Any] | None = None,
     ) -> str:
         """The template's claims with `changes` applied (DROP removes), signed with the key."""
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         header, claims = decode_unverified(template)
         _apply(claims, changes)
         _apply(header, header_changes)
@@ -200,6 +235,8 @@ class Forger:
     def with_wrong_key(self, template: str) -> str:
         """The template, header and claims unchanged, signed with a key the target cannot know
         (the issued `alg`, or the profile's when the token does not say)."""
+        if self.opaque:
+            raise Skipped(OPAQUE_REFRESH)
         header, claims = decode_unverified(template)
         payload = json.dumps(claims).encode()
         issued = header.get("alg")

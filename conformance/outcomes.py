@@ -7,6 +7,7 @@ from enum import StrEnum
 __all__ = [
     "CaseFailure",
     "ConnectionCut",
+    "DeclaredAbsent",
     "HarnessError",
     "Level",
     "Outcome",
@@ -51,8 +52,22 @@ class Skipped(Exception):
     """The case does not apply to this target; the message is the reason."""
 
 
+class DeclaredAbsent(Exception):
+    """The profile writes the capability a probing case looks for as `false`: the finding is
+    one the team declared (DECLARED), so the case reports that instead of probing."""
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(capability)
+        self.capability = capability
+
+
 class HarnessError(Exception):
     """The suite could not decide (a bad profile fact, an unexpected answer to a setup step)."""
+
+    def __init__(self, *args: object, cause: str = "") -> None:
+        super().__init__(*args)
+        # Shared by every case the same setup problem stops (e.g. a wrong signing key).
+        self.cause = cause
 
 
 class PreconditionFailed(HarnessError):

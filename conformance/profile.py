@@ -22,6 +22,7 @@ __all__ = [
     "ClientAuth",
     "Credentials",
     "Hook",
+    "KindBy",
     "LoginSpec",
     "LoginThrottleSpec",
     "LogoutRequest",
@@ -34,6 +35,7 @@ __all__ = [
     "Signing",
     "TargetSpec",
     "TimeSpec",
+    "TokenFormat",
     "default_profile_path",
     "load_profile",
     "parse_profile",
@@ -45,6 +47,8 @@ TimeMode = Literal["freeze", "clock", "forge", "wait"]
 BearerToken = Literal["access", "refresh", "none"]
 RefreshCarrier = Literal["json", "form", "cookie", "none"]
 ClientAuthMethod = Literal["basic", "body", "none"]
+TokenFormat = Literal["jwt", "opaque"]
+KindBy = Literal["claim", "header", "key", "audience"]
 
 ENCODINGS: tuple[Encoding, ...] = ("json", "form")
 TRANSPORTS: tuple[Transport, ...] = ("json", "form", "bearer", "cookie")
@@ -52,6 +56,8 @@ TIME_MODES: tuple[TimeMode, ...] = ("freeze", "clock", "forge", "wait")
 BEARER_TOKENS: tuple[BearerToken, ...] = ("access", "refresh", "none")
 REFRESH_CARRIERS: tuple[RefreshCarrier, ...] = ("json", "form", "cookie", "none")
 CLIENT_AUTH_METHODS: tuple[ClientAuthMethod, ...] = ("basic", "body", "none")
+TOKEN_FORMATS: tuple[TokenFormat, ...] = ("jwt", "opaque")
+KINDS_BY: tuple[KindBy, ...] = ("claim", "header", "key", "audience")
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 ASYMMETRIC_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
@@ -74,10 +80,16 @@ class TargetSpec:
     app_options: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 5.0
     health_path: str = ""
+    # The suite starts the target itself: a shell command ({port} = a free port), the folder
+    # it runs in (relative to the profile), extra environment, and how long it may take to answer.
+    command: str = ""
+    cwd: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)
+    ready_timeout: float = 20.0
 
     @property
     def in_process(self) -> bool:
-        return bool(self.app) and not self.base_url
+        return bool(self.app) and not self.base_url and not self.command
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,13 @@ class RefreshSpec:
     # Constant fields sent with every refresh ([refresh.fields]), e.g. grant_type = "refresh_token".
     # (dataclasses.field: the attribute `field` above shadows the name in this class body.)
     fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # "opaque": the refresh token is a random string the server stores, not a JWT; cases that
+    # must decode or forge one do not apply.
+    token_format: TokenFormat = "jwt"
+
+    @property
+    def opaque(self) -> bool:
+        return self.token_format == "opaque"
 
 
 @dataclass(frozen=True)
@@ -163,12 +182,24 @@ class Signing:
 @dataclass(frozen=True)
 class Claims:
     subject: str = "sub"
+    # How access and refresh tokens are told apart: "claim" (payload claim `type` holds
+    # access_type/refresh_type, the seed design), "header" (the JOSE header's `typ` holds them,
+    # RFC 9068 `at+jwt`), "key" (different signing keys, no marker) or "audience" (`aud` is
+    # access_audience or refresh_audience).
+    kind_by: KindBy = "claim"
     type: str = "type"
     access_type: str = "access"
     refresh_type: str = "refresh"
+    access_audience: str = ""
+    refresh_audience: str = ""
     required: tuple[str, ...] = ()
     issuer: str = ""
     audience: str = ""
+
+    @property
+    def marked(self) -> bool:
+        """Whether a token carries a readable kind marker (claim, header or audience)."""
+        return self.kind_by != "key"
 
 
 @dataclass(frozen=True)
@@ -188,15 +219,36 @@ class TimeSpec:
 
 @dataclass(frozen=True)
 class RejectionSpec:
-    """Statuses that count as a correct rejection; `tolerated` ones are NON-STRICT."""
+    """The statuses the target refuses with, per situation: a correct refusal with one of them
+    passes; a refusal with another 4xx is NON-STRICT (the requirement holds, the habit differs),
+    `tolerated` ones included (listing them only says the team knows)."""
 
+    # A bad token at a protected path.
     statuses: tuple[int, ...] = (401,)
     tolerated: tuple[int, ...] = ()
+    # The refresh endpoint refusing a refresh token; the login endpoint refusing credentials.
     refresh: tuple[int, ...] = (401,)
     login: tuple[int, ...] = (401,)
     # RFC 6749 §5.2: a 400 whose JSON `error` is one of the standard codes refuses a token or
     # refresh request; RFC 6750 §3.1: a 400 invalid_request refuses a malformed bearer header.
     oauth_errors: bool = False
+    # No token at all at a protected path (defaults to `statuses`).
+    missing: tuple[int, ...] = (401,)
+    # A valid token whose user no longer exists, in addition to the endpoint's own statuses
+    # (some servers answer 404 from the user lookup).
+    user_gone: tuple[int, ...] = ()
+
+
+# Capabilities a profile can declare absent with an explicit `false`: the cases that need one
+# are then DECLARED (a finding the team told us about), not skipped as "does not apply".
+DECLARABLE_CAPABILITIES = (
+    "logout",
+    "logout_revokes_access",
+    "rotation",
+    "reuse_detection",
+    "rate_limit",
+    "persistence",
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +259,8 @@ class Capabilities:
     rate_limit: bool = False
     persistence: bool = False
     workers: int = 1
+    # The capabilities written as `false` (not merely left out).
+    declared_absent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -268,6 +322,8 @@ class Profile:
     rate_limit: RateLimitSpec
     client: ClientAuth = field(default_factory=ClientAuth)
     login_throttle: LoginThrottleSpec = field(default_factory=LoginThrottleSpec)
+    # The refresh token's key when it differs from the access token's ([signing.refresh]).
+    refresh_signing: Signing | None = None
     disable_user: Hook | None = None
     enable_user: Hook | None = None
     restart: RestartSpec | None = None
@@ -278,14 +334,21 @@ class Profile:
         return self.refresh.transport == "cookie"
 
     @property
+    def refresh_key(self) -> Signing:
+        """The key refresh tokens are signed with: [signing.refresh], else [signing]."""
+        return self.refresh_signing or self.signing
+
+    @property
     def can_restart(self) -> bool:
-        if self.restart is not None and self.restart.command:
+        if self.target.command or (self.restart is not None and self.restart.command):
             return True
         return self.target.in_process and self.target.app_factory
 
     def with_base_url(self, base_url: str) -> Profile:
-        """The same profile pointed at a running server instead of an in-process app."""
-        return replace(self, target=replace(self.target, base_url=base_url.rstrip("/")))
+        """The same profile pointed at a running server instead of an in-process app (or of a
+        server the suite would start itself: a running one is used as it is)."""
+        target = replace(self.target, base_url=base_url.rstrip("/"), command="")
+        return replace(self, target=target)
 
 
 class _Table:
@@ -401,6 +464,28 @@ class _Table:
             raise self._fail(unknown[0], f"unknown key (known keys: {known})")
 
 
+def _folder(table: _Table, key: str, base: Path) -> str:
+    """A folder given relative to the profile file, made absolute; it must exist."""
+    name = table.text(key, "")
+    if not name:
+        return ""
+    folder = Path(name) if Path(name).is_absolute() else base / name
+    if not folder.is_dir():
+        raise ProfileError(f"profile error: [{table.name}] {key}: no such folder: {folder}")
+    return str(folder.resolve())
+
+
+def _environment(table: _Table, key: str) -> dict[str, str]:
+    values = table.mapping(key)
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise ProfileError(
+                f"profile error: [{table.name}] {key}: {name}: expected a string, got "
+                f"{_show(value)}"
+            )
+    return values
+
+
 def _show(value: object) -> str:
     kind = {
         bool: "a boolean",
@@ -440,7 +525,7 @@ def _read_key_file(table: _Table, key: str, base_dir: Path) -> str:
         return path.read_text()
     except OSError as exc:
         raise ProfileError(
-            f"profile error: [signing] {key}: cannot read {path}: {exc.strerror}"
+            f"profile error: [{table.name}] {key}: cannot read {path}: {exc.strerror}"
         ) from None
 
 
@@ -460,10 +545,27 @@ def parse_profile(
         app_options=target_table.mapping("app_options"),
         timeout=target_table.number("timeout", 5.0, minimum=0.1),
         health_path=target_table.path("health_path", ""),
+        command=target_table.text("command", ""),
+        cwd=_folder(target_table, "cwd", base),
+        env=_environment(target_table, "env"),
+        ready_timeout=target_table.number("ready_timeout", 20.0, minimum=0.1),
     )
     target_table.done()
-    if not target.base_url and not target.app:
-        raise ProfileError("profile error: [target]: give base_url or app (module:attr)")
+    if target.command and target.app:
+        raise ProfileError(
+            "profile error: [target] command: give command (the suite starts the server) or "
+            "app (an in-process ASGI app), not both"
+        )
+    if (target.cwd or target.env) and not target.command:
+        key = "cwd" if target.cwd else "env"
+        raise ProfileError(f"profile error: [target] {key}: only used with [target] command")
+    if target.command and target.base_url and "{port}" not in target.base_url:
+        raise ProfileError(
+            "profile error: [target] base_url: with a command, write the port as {port} "
+            f"(the suite picks a free one), e.g. http://127.0.0.1:{{port}}, got {target.base_url!r}"
+        )
+    if not target.base_url and not target.app and not target.command:
+        raise ProfileError("profile error: [target]: give base_url, app (module:attr) or command")
     if target.base_url and not target.base_url.startswith(("http://", "https://")):
         raise ProfileError(
             f"profile error: [target] base_url: expected an http:// or https:// URL, "
@@ -503,6 +605,9 @@ def parse_profile(
         returns_new_refresh=refresh_table.flag("returns_new_refresh", False),
         rotation_grace=refresh_table.integer("rotation_grace", 0),
         fields=refresh_table.fields(),
+        token_format=cast(
+            TokenFormat, refresh_table.text("token_format", "jwt", choices=TOKEN_FORMATS)
+        ),
     )
     refresh_table.done()
     if refresh.fields and refresh.transport not in ("json", "form"):
@@ -526,21 +631,18 @@ def parse_profile(
                     f"profile error: [paths] {key}: expected paths starting with '/', got {path!r}"
                 )
 
-    signing = _parse_signing(root, base)
-
-    claims_table = root.table("claims")
-    claims = Claims(
-        subject=claims_table.text("subject", "sub"),
-        type=claims_table.text("type", "type"),
-        access_type=claims_table.text("access_type", "access"),
-        refresh_type=claims_table.text("refresh_type", "refresh"),
-        required=claims_table.strings("required"),
-        issuer=claims_table.text("issuer", ""),
-        audience=claims_table.text("audience", ""),
-    )
-    claims_table.done()
-    if claims.access_type == claims.refresh_type:
-        raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
+    signing, refresh_signing = _parse_signing(root, base)
+    if refresh.opaque and refresh_signing is not None:
+        raise ProfileError(
+            'profile error: [signing.refresh]: [refresh] token_format = "opaque" says refresh '
+            "tokens are not JWTs, so they have no signing key; remove [signing.refresh]"
+        )
+    claims = _parse_claims(root)
+    if claims.kind_by == "key" and refresh_signing is not None and refresh_signing == signing:
+        raise ProfileError(
+            'profile error: [signing.refresh]: kind_by = "key" says access and refresh tokens '
+            "are signed with different keys, but [signing.refresh] repeats the [signing] key"
+        )
 
     lifetime_table = root.table("lifetimes")
     lifetimes = Lifetimes(
@@ -571,6 +673,8 @@ def parse_profile(
         refresh=rejection_table.statuses("refresh", statuses),
         login=rejection_table.statuses("login", statuses),
         oauth_errors=rejection_table.flag("oauth_errors", False),
+        missing=rejection_table.statuses("missing", statuses),
+        user_gone=rejection_table.statuses("user_gone", ()),
     )
     rejection_table.done()
     if not rejection.statuses:
@@ -584,8 +688,17 @@ def parse_profile(
         rate_limit=caps_table.flag("rate_limit", False),
         persistence=caps_table.flag("persistence", False),
         workers=caps_table.integer("workers", 1, minimum=1),
+        declared_absent=frozenset(
+            name for name in DECLARABLE_CAPABILITIES if caps_table.data.get(name) is False
+        ),
     )
+    has_logout = caps_table.flag("logout", True)
     caps_table.done()
+    if not has_logout and logout:
+        raise ProfileError(
+            "profile error: [capabilities] logout: false says the target has no logout, but the "
+            "profile declares [[logout]] requests"
+        )
     if capabilities.rotation and not refresh.returns_new_refresh:
         raise ProfileError(
             "profile error: [capabilities] rotation: needs [refresh] returns_new_refresh = true"
@@ -632,11 +745,12 @@ def parse_profile(
     if (
         capabilities.persistence
         and restart is None
+        and not target.command
         and not (target.in_process and target.app_factory)
     ):
         raise ProfileError(
             "profile error: [capabilities] persistence: needs a [restart] command "
-            "(or an in-process app factory, which is rebuilt)"
+            "(or a [target] command, or an in-process app factory, which is rebuilt)"
         )
 
     root.done()
@@ -657,6 +771,7 @@ def parse_profile(
         rate_limit=rate_limit,
         client=client,
         login_throttle=login_throttle,
+        refresh_signing=refresh_signing,
         disable_user=disable_user,
         enable_user=enable_user,
         restart=restart,
@@ -711,20 +826,36 @@ def _parse_client(root: _Table, refresh: RefreshSpec) -> ClientAuth:
     return client
 
 
-def _parse_signing(root: _Table, base: Path) -> Signing:
+def _parse_signing(root: _Table, base: Path) -> tuple[Signing, Signing | None]:
+    """[signing] (access tokens) and the optional [signing.refresh] subtable (refresh tokens)."""
     table = root.table("signing")
+    refresh: Signing | None = None
+    if table.has("refresh"):
+        refresh_table = table.table("refresh")
+        refresh = _parse_key(refresh_table, base)
+        refresh_table.done()
+    else:
+        table._get("refresh")
+    signing = _parse_key(table, base)
+    table.done()
+    return signing, refresh
+
+
+def _parse_key(table: _Table, base: Path) -> Signing:
+    section = table.name
     algorithm = table.text("algorithm", "HS256", choices=HMAC_ALGORITHMS + ASYMMETRIC_ALGORITHMS)
     secret = table.text("secret", "")
     secret_env = table.text("secret_env", "")
     if secret and secret_env:
         raise ProfileError(
-            "profile error: [signing] secret_env: give secret or secret_env, not both"
+            f"profile error: [{section}] secret_env: give secret or secret_env, not both"
         )
     if secret_env:
         secret = os.environ.get(secret_env, "")
         if not secret:
             raise ProfileError(
-                f"profile error: [signing] secret_env: environment variable {secret_env} is not set"
+                f"profile error: [{section}] secret_env: environment variable {secret_env} "
+                "is not set"
             )
     signing = Signing(
         algorithm=algorithm,
@@ -733,27 +864,76 @@ def _parse_signing(root: _Table, base: Path) -> Signing:
         public_key=_read_key_file(table, "public_key_file", base),
         jwks_url=table.text("jwks_url", ""),
     )
-    table.done()
     if signing.jwks_url and not signing.jwks_url.startswith(("/", "http://", "https://")):
         raise ProfileError(
-            "profile error: [signing] jwks_url: expected an http(s) URL or a path starting "
+            f"profile error: [{section}] jwks_url: expected an http(s) URL or a path starting "
             f"with '/', got {signing.jwks_url!r}"
         )
     if signing.jwks_url and signing.symmetric:
         raise ProfileError(
-            f"profile error: [signing] jwks_url: {algorithm} is an HMAC algorithm, which has "
+            f"profile error: [{section}] jwks_url: {algorithm} is an HMAC algorithm, which has "
             "no public key"
         )
     if signing.symmetric and (signing.private_key or signing.public_key):
         raise ProfileError(
-            f"profile error: [signing] private_key_file: {algorithm} is an HMAC algorithm; "
+            f"profile error: [{section}] private_key_file: {algorithm} is an HMAC algorithm; "
             "give secret or secret_env"
         )
     if not signing.symmetric and signing.secret:
         raise ProfileError(
-            f"profile error: [signing] secret: {algorithm} is asymmetric; give private_key_file"
+            f"profile error: [{section}] secret: {algorithm} is asymmetric; give private_key_file"
         )
     return signing
+
+
+def _parse_claims(root: _Table) -> Claims:
+    table = root.table("claims")
+    kind_by = cast(KindBy, table.text("kind_by", "claim", choices=KINDS_BY))
+    default_types = ("at+jwt", "rt+jwt") if kind_by == "header" else ("access", "refresh")
+    claims = Claims(
+        subject=_name(table, "subject", "sub"),
+        kind_by=kind_by,
+        type=_name(table, "type", "type"),
+        access_type=_name(table, "access_type", default_types[0]),
+        refresh_type=_name(table, "refresh_type", default_types[1]),
+        access_audience=table.text("access_audience", ""),
+        refresh_audience=table.text("refresh_audience", ""),
+        required=table.strings("required"),
+        issuer=table.text("issuer", ""),
+        audience=table.text("audience", ""),
+    )
+    table.done()
+    if kind_by in ("claim", "header") and claims.access_type == claims.refresh_type:
+        raise ProfileError("profile error: [claims] refresh_type: must differ from access_type")
+    if kind_by == "audience":
+        for key in ("access_audience", "refresh_audience"):
+            if not getattr(claims, key):
+                raise ProfileError(
+                    f'profile error: [claims] {key}: kind_by = "audience" needs the aud value '
+                    "of each kind (access_audience and refresh_audience)"
+                )
+        if claims.access_audience == claims.refresh_audience:
+            raise ProfileError(
+                "profile error: [claims] refresh_audience: must differ from access_audience"
+            )
+    elif claims.access_audience or claims.refresh_audience:
+        key = "access_audience" if claims.access_audience else "refresh_audience"
+        raise ProfileError(f'profile error: [claims] {key}: only used with kind_by = "audience"')
+    return claims
+
+
+def _name(table: _Table, key: str, default: str) -> str:
+    """A claim name or value that cannot be empty: an empty one would forge a claim named ''."""
+    value = table.text(key, default)
+    if not value.strip():
+        hint = (
+            ' (tokens told apart by key or audience, not a claim? set kind_by = "key" or '
+            '"audience")'
+            if key in ("type", "access_type", "refresh_type")
+            else ""
+        )
+        raise ProfileError(f"profile error: [{table.name}] {key}: must not be empty{hint}")
+    return value
 
 
 def load_profile(path: str | Path) -> Profile:

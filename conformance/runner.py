@@ -6,17 +6,19 @@ import asyncio
 import contextlib
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 from conformance.catalogue import CATALOGUE
-from conformance.catalogue.case import Case, skip_reason
+from conformance.catalogue.case import Case, declared_absent, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
 from conformance.jwks import load_jwks
+from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
     CaseFailure,
+    DeclaredAbsent,
     HarnessError,
     Level,
     Outcome,
@@ -89,7 +91,20 @@ class SuiteResult:
     redact: Redactor = field(default_factory=Redactor)
 
     def counts(self) -> Counter[Outcome]:
+        """Results per outcome; DECLARED has its own count (a finding the profile declared,
+        which does not fail the run), apart from SKIP ("does not apply")."""
         return Counter(result.outcome for result in self.results)
+
+    def declared(self) -> list[CaseResult]:
+        return [result for result in self.results if result.outcome is Outcome.DECLARED]
+
+    def by_cause(self) -> dict[str, list[CaseResult]]:
+        """Deviations that share a root cause, cause -> results (only causes with a result)."""
+        groups: dict[str, list[CaseResult]] = {}
+        for result in self.results:
+            if result.deviated and result.cause:
+                groups.setdefault(result.cause, []).append(result)
+        return groups
 
     @property
     def failed(self) -> bool:
@@ -109,16 +124,43 @@ def select_cases(prefixes: Sequence[str] = (), catalogue: Iterable[Case] = CATAL
     return [case for case in catalogue if not wanted or case.id.upper().startswith(wanted)]
 
 
+async def _within(run: Awaitable[None], deadline: float, pacer: Pacer | None) -> None:
+    """Run a case within `deadline` seconds, not counting the time it spent waiting to keep
+    under the target's declared limits (a slow throttle makes a run long, not a case stuck)."""
+    task = asyncio.ensure_future(run)
+    budget = deadline
+    waited = pacer.waited if pacer is not None else 0.0
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=budget)
+        if done:
+            return task.result()
+        extra = (pacer.waited if pacer is not None else 0.0) - waited
+        if extra <= 0:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            raise TimeoutError
+        waited += extra
+        budget = extra
+
+
 async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseResult:
     result = CaseResult(case, Outcome.PASS, exchanges=context.exchanges)
     reason = skip_reason(context.profile, case.needs)
+    absent = declared_absent(context.profile, case.needs)
+    if absent is not None:
+        result.outcome, result.detail = Outcome.DECLARED, _declared_detail(case, absent)
+        return result
     if reason is not None:
         result.outcome, result.detail = Outcome.SKIP, reason
         return result
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
-        await asyncio.wait_for(case.run(context), deadline)
+        await _within(case.run(context), deadline, context.pacer)
+    except DeclaredAbsent as declared:
+        result.outcome = Outcome.DECLARED
+        result.detail = _declared_detail(case, declared.capability)
     except Skipped as skip:
         result.outcome, result.detail = Outcome.SKIP, str(skip)
     except CaseFailure as failure:
@@ -130,6 +172,7 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
         result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
     except HarnessError as exc:
         result.outcome, result.detail = Outcome.ERROR, str(exc)
+        result.cause = exc.cause
     except TimeoutError:
         result.outcome = Outcome.ERROR
         result.detail = f"the case did not finish within {deadline:g} s"
@@ -146,6 +189,13 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
             result.detail = "; ".join(context.notes)
     result.duration_ms = (loop.time() - started) * 1000
     return result
+
+
+def _declared_detail(case: Case, capability: str) -> str:
+    return (
+        f"declared absent ([capabilities] {capability} = false): a deviation from "
+        f"{case.spec}, at level {case.level.value}"
+    )
 
 
 async def _keep_under_limits(pacer: Pacer, clock: TimeControl) -> None:
@@ -174,10 +224,55 @@ async def run_suite_async(
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
+    if not profile.target.command:
+        return await _run_cases(
+            profile, selected, app, app_factory, strict, on_result, started, redactor=redactor
+        )
+    process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
+    try:
+        await process.start()
+    except LaunchError as exc:
+        process.close()
+        raise TargetUnreachable(str(exc)) from None
+    try:
+        return await _run_cases(
+            # The started server's URL; the command stays, so the persistence cases know
+            # the suite can restart it.
+            replace(profile, target=replace(profile.target, base_url=process.base_url)),
+            selected,
+            app,
+            app_factory,
+            strict,
+            on_result,
+            started,
+            restarter=process.restart,
+            redactor=redactor,
+        )
+    finally:
+        await process.stop()
+        process.close()
+
+
+async def _run_cases(
+    profile: Profile,
+    selected: list[Case],
+    app: ASGIApp | None,
+    app_factory: AppFactory | None,
+    strict: bool,
+    on_result: Callable[[CaseResult], None] | None,
+    started: float,
+    *,
+    restarter: Callable[[], Awaitable[None]] | None = None,
+    redactor: Redactor | None = None,
+) -> SuiteResult:
+    loop = asyncio.get_running_loop()
     forger = Forger(profile.signing)
     results: list[CaseResult] = []
     redactor = redactor if redactor is not None else Redactor()
-    async with Target(profile, app=app, app_factory=app_factory, redactor=redactor) as target:
+    target = Target(
+        profile, app=app, app_factory=app_factory, redactor=redactor, restarter=restarter
+    )
+    async with target:
         clock = make_time_control(profile, target)
         try:
             await target.request("GET", target.ready_path, [])
@@ -188,6 +283,8 @@ async def run_suite_async(
             forger.public_keys = await load_jwks(profile.signing.jwks_url, target)
         pacer = Pacer(profile, real_time=clock.mode in ("forge", "wait"))
         # Real-time pacing may wait out a declared window (twice, in the RATE-LIMIT cases).
+        # Real-time pacing waits are not counted (see _within); the RATE-LIMIT cases' own waits
+        # for a fresh window and a Retry-After are.
         deadline = CASE_DEADLINE + (3 * pacer.longest_window if pacer.real_time else 0.0)
         try:
             for case in selected:

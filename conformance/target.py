@@ -11,7 +11,7 @@ import asyncio
 import importlib
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
@@ -148,13 +148,19 @@ class Target:
         app: ASGIApp | None = None,
         app_factory: AppFactory | None = None,
         redactor: Redactor | None = None,
+        restarter: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.profile = profile
+        # Restarts a target the suite started itself ([target] command).
+        self._restarter = restarter
         # Reports show what this target handed out shortened, and the profile's secrets never.
         self.redactor = redactor if redactor is not None else Redactor()
         self.redactor.secret(profile.credentials.password, "password")
         self.redactor.secret(profile.signing.secret, "signing secret")
         self.redactor.secret(profile.signing.private_key, "private key")
+        if profile.refresh_signing is not None:
+            self.redactor.secret(profile.refresh_signing.secret, "refresh signing secret")
+            self.redactor.secret(profile.refresh_signing.private_key, "refresh private key")
         self.sessions = SessionLedger()
         self.timeout = profile.target.timeout
         self._app = app
@@ -312,6 +318,14 @@ class Target:
     async def restart(self) -> None:
         """Restart the target: run the profile's command, or rebuild an in-process app."""
         spec = self.profile.restart
+        if self._restarter is not None:
+            await self._close()
+            try:
+                await self._restarter()
+            except HarnessError as exc:
+                raise PreconditionFailed(f"restart: {exc}") from None
+            await self._open()
+            return
         if spec is not None and spec.command:
             await self._run_restart_command(spec.command, spec.ready_timeout)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
+from conformance.causes import NO_BEARER_CHALLENGE
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
 from conformance.verify import bearer_challenge, describe
@@ -22,7 +23,7 @@ case = FAMILY.case
 )
 async def no_header(ctx: CaseContext) -> None:
     await ctx.access_control(await ctx.login())
-    ctx.expect_rejected(await ctx.protected(None), "GET protected without credentials")
+    ctx.expect_missing_rejected(await ctx.protected(None), "GET protected without credentials")
 
 
 @case(
@@ -36,11 +37,12 @@ async def no_header(ctx: CaseContext) -> None:
 async def challenge_missing(ctx: CaseContext) -> None:
     await ctx.access_control(await ctx.login())
     response = await ctx.protected(None)
-    ctx.expect_rejected(response, "GET protected without credentials")
+    ctx.expect_missing_rejected(response, "GET protected without credentials")
     if bearer_challenge(response) is None:
         raise CaseFailure(
             "WWW-Authenticate: Bearer ...",
             f"WWW-Authenticate: {response.headers.get('www-authenticate', '(absent)')}",
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 
@@ -77,6 +79,7 @@ async def challenge_invalid(ctx: CaseContext) -> None:
         raise CaseFailure(
             "WWW-Authenticate: Bearer ...",
             f"WWW-Authenticate: {response.headers.get('www-authenticate', '(absent)')}",
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 
@@ -96,6 +99,7 @@ async def challenge_invalid_token(ctx: CaseContext) -> None:
         raise CaseFailure(
             'WWW-Authenticate: Bearer error="invalid_token"',
             response.headers.get("www-authenticate", "(absent)"),
+            cause=NO_BEARER_CHALLENGE if "www-authenticate" not in response.headers else "",
         )
 
 

@@ -11,7 +11,16 @@ from conformance.context import CaseContext
 from conformance.outcomes import Level
 from conformance.profile import Profile
 
-__all__ = ["NEEDS", "Case", "CaseRun", "Family", "Level", "quote_level", "skip_reason"]
+__all__ = [
+    "NEEDS",
+    "Case",
+    "CaseRun",
+    "Family",
+    "Level",
+    "declared_absent",
+    "quote_level",
+    "skip_reason",
+]
 
 CaseRun = Callable[[CaseContext], Awaitable[None]]
 ID_PATTERN = re.compile(r"^[A-Z]+(-[A-Z0-9]+)*-[0-9]{2}$")
@@ -22,6 +31,25 @@ NEEDS: dict[str, tuple[Callable[[Profile], bool], str]] = {
         lambda p: p.signing.can_forge,
         "the profile gives no signing key ([signing] secret, secret_env or private_key_file); "
         "a public key (jwks_url, public_key_file) cannot forge a token the target accepts",
+    ),
+    "forge_refresh": (
+        lambda p: not p.refresh.opaque and p.refresh_key.can_forge,
+        "the profile gives no key for refresh tokens ([signing.refresh] or [signing] secret, "
+        "secret_env or private_key_file)",
+    ),
+    "jwt_refresh": (
+        lambda p: not p.refresh.opaque,
+        'the refresh token is opaque ([refresh] token_format = "opaque"): it has no claims or '
+        "signature to read, alter or forge",
+    ),
+    "kind_marker": (
+        lambda p: p.claims.marked,
+        'access and refresh tokens are told apart by their signing keys ([claims] kind_by = "key"):'
+        " they carry no kind marker to read or change; TYPE-01 and TYPE-02 judge the separation",
+    ),
+    "kind_value": (
+        lambda p: p.claims.kind_by in ("claim", "header"),
+        "kinds are not told apart by a type value ([claims] kind_by): no spelling to vary",
     ),
     "advance": (
         lambda p: p.time.mode != "forge",
@@ -121,6 +149,36 @@ def skip_reason(profile: Profile, needs: tuple[str, ...]) -> str | None:
         if not present(profile):
             return reason
     return None
+
+
+# Needs that are absent because a declarable capability is: no reuse detection or grace window
+# without rotation, no revocation at logout without a logout.
+IMPLIED_BY: dict[str, str] = {
+    "reuse_detection": "rotation",
+    "grace": "rotation",
+    "logout_revokes_access": "logout",
+}
+# Needs that only limit what the suite can probe (time control, a key, user hooks): they do not
+# hide a deviation the team declared. Any other unmet need that is not declared absent (a cookie
+# transport, a form login, a capability merely not mentioned...) keeps the case a SKIP.
+PROBE_LIMITS = frozenset({"advance", "forge", "forge_refresh", "rate_window", "user_hooks"})
+
+
+def declared_absent(profile: Profile, needs: tuple[str, ...]) -> str | None:
+    """The capability the profile explicitly declares absent (`false`) that keeps a case
+    needing `needs` from running, or None (then the case is a SKIP, if a need is unmet)."""
+    declared = profile.capabilities.declared_absent
+    found: list[str] = []
+    for name in needs:
+        if NEEDS[name][0](profile):
+            continue
+        if name in declared:
+            found.append(name)
+        elif IMPLIED_BY.get(name) in declared:
+            found.append(IMPLIED_BY[name])
+        elif name not in PROBE_LIMITS:
+            return None
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,15 @@ async def no_subject(ctx: CaseContext) -> None:
     requirement="Access and refresh tokens are told apart by an explicit type; an untyped "
     "token is neither.",
     spec="seed design (token type check); RFC 8725 §3.11, §3.12",
-    needs=("forge",),
+    needs=("forge", "kind_marker"),
     quote=quotes.S_TYPE,
 )
 async def no_type(ctx: CaseContext) -> None:
-    await forged_refused(ctx, {ctx.claim.type: DROP}, "token without type")
+    changes, header_changes = ctx.kind_marker(None)
+    session = await ctx.login()
+    await ctx.forged_access_control(session)
+    token = ctx.forger.resign(session.access, changes=changes, header_changes=header_changes)
+    ctx.expect_rejected(await ctx.protected(token), "token without type")
 
 
 @case(
@@ -155,7 +159,7 @@ async def unknown_subject(ctx: CaseContext) -> None:
     await ctx.forged_access_control(session)
     nobody = subject_of_nobody(session.access, ctx.claim.subject)
     token = ctx.forger.resign(session.access, changes={ctx.claim.subject: nobody})
-    ctx.expect_rejected(await ctx.protected(token), "token for no user")
+    ctx.expect_user_gone_rejected(await ctx.protected(token), "token for no user")
 
 
 @case(

@@ -26,7 +26,7 @@ from conformance.forge import (
     unsigned,
 )
 from conformance.keyguess import HMAC_DIGESTS, guess_hmac_key, mask_secret
-from conformance.outcomes import CaseFailure, HarnessError
+from conformance.outcomes import CaseFailure, HarnessError, Skipped
 
 FAMILY = Family("jwt-signature", "JWT signature and algorithm")
 case = FAMILY.case
@@ -115,19 +115,11 @@ async def wrong_key(ctx: CaseContext) -> None:
     quote=quotes.R7519_REJECT,
 )
 async def spliced(ctx: CaseContext) -> None:
-    other = await ctx.login()
-
-    def forge(session: Session) -> str:
-        # Byte-identical tokens share their signature: then there is nothing to splice.
-        ctx.premise(
-            split_token(other.access)[2] != split_token(session.access)[2],
-            "two logins get tokens with different signatures",
-            "LOGIN-OK-03",
-        )
-        header, payload, _ = split_token(session.access)
-        return f"{header}.{payload}.{split_token(other.access)[2]}"
-
-    await refused(ctx, forge, "token with another token's signature", control=False)
+    session = await ctx.login()
+    other = await ctx.second_login(session, "LOGIN-OK-03")
+    header, payload, _ = split_token(session.access)
+    token = f"{header}.{payload}.{split_token(other.access)[2]}"
+    ctx.expect_rejected(await ctx.protected(token), "token with another token's signature")
 
 
 @case(
@@ -329,14 +321,27 @@ async def tamper_exp(ctx: CaseContext) -> None:
     sends="the refresh token with its type claim set to the access value, signature kept",
     requirement="Any change to the payload invalidates the signature.",
     spec="RFC 7515 §5.2; seed design (type claim); RFC 7519 §7.2",
+    needs=("jwt_refresh", "kind_marker"),
     quote=quotes.R7519_REJECT,
 )
 async def tamper_type(ctx: CaseContext) -> None:
     def forge(session: Session) -> str:
-        header, _, signature = split_token(session.refresh)
-        claims = session.claims(session.refresh)
-        claims[ctx.claim.type] = ctx.claim.access_type
-        return f"{header}.{b64url(json.dumps(claims).encode())}.{signature}"
+        header_part, payload_part, signature = split_token(ctx.refresh_jwt(session))
+        header, claims = decode_unverified(session.refresh)
+        changes, header_changes = ctx.kind_marker("access")
+        if header_changes:
+            header.update(header_changes)
+            header_part = encode_segment(header)
+        claims.update(changes)
+        if changes:
+            payload_part = encode_segment(claims)
+        tampered = f"{header_part}.{payload_part}.{signature}"
+        if tampered == session.refresh:
+            raise Skipped(
+                "premise: the refresh token already carries the access marker, so relabelling "
+                "changes nothing; covered by TYPE-03"
+            )
+        return tampered
 
     await refused(ctx, forge, "relabelled refresh token", control=False)
 

@@ -143,6 +143,7 @@ async def probed(ctx: CaseContext) -> None:
         not ctx.profile.capabilities.rate_limit,
         "not applicable: the profile declares a rate limit (RATE-LIMIT-01 checks it)",
     )
+    ctx.unless_declared_absent("rate_limit")
     session = await ctx.login()
     refresh = session.refresh
     for sent in range(1, PROBE_BUDGET + 1):

@@ -1,4 +1,6 @@
-"""TYPE: access and refresh tokens are not interchangeable (the seed's type claim)."""
+"""TYPE: access and refresh tokens are not interchangeable. The seed design tells them apart by a
+type claim; a profile may say a header typ, the signing key or the audience does ([claims]
+kind_by), and the marker cases then attack that marker instead."""
 
 from __future__ import annotations
 
@@ -44,29 +46,41 @@ async def access_as_refresh(ctx: CaseContext) -> None:
 
 @case(
     "TYPE-03",
-    "Issued tokens carry the declared type claim",
-    sends="a login; the tokens' claims are decoded (not verified)",
-    requirement="Each token says which kind it is, with the profile's claim name and values.",
-    spec="seed design (type field in the payload); RFC 8725 §3.11; RFC 8725 §3.12",
+    "Issued tokens carry the declared kind marker",
+    sends="a login; the tokens' claims (or header typ, or aud) are decoded (not verified)",
+    requirement="Each token says which kind it is, with the profile's claim name and values "
+    "(or JOSE typ header, or audience: [claims] kind_by).",
+    spec="seed design (type field in the payload); RFC 8725 §3.11; RFC 8725 §3.12; "
+    "RFC 9068 §2.1 (typ at+jwt)",
+    needs=("kind_marker",),
     quote=quotes.S_TYPE,
 )
 async def typed(ctx: CaseContext) -> None:
     session = await ctx.login()
-    claim = ctx.claim
-    for token, wanted in (
-        (session.access, claim.access_type),
-        (session.refresh, claim.refresh_type),
-    ):
-        actual = session.claims(token).get(claim.type)
-        if actual != wanted:
-            raise CaseFailure(f"{claim.type} = {wanted!r}", f"{claim.type} = {actual!r}")
+    claims = ctx.claim
+    tokens = [(session.access, "access")]
+    if not ctx.profile.refresh.opaque:
+        tokens.append((session.refresh, "refresh"))
+    for token, kind in tokens:
+        wanted = {
+            "access": (claims.access_audience, claims.access_type),
+            "refresh": (claims.refresh_audience, claims.refresh_type),
+        }[kind][0 if claims.kind_by == "audience" else 1]
+        actual = ctx.marker_of(token)
+        carries = wanted in actual if isinstance(actual, list) else actual == wanted
+        if not carries:
+            raise CaseFailure(
+                f"{kind} token: {ctx.marker_name()} = {wanted!r}",
+                f"{ctx.marker_name()} = {actual!r}",
+            )
 
 
 @case(
     "TYPE-04",
     "A validly signed access token relabelled as refresh does not open protected paths",
-    sends="the access token re-signed with the refresh type value",
-    requirement="The type claim itself is checked, not some other trait of the token.",
+    sends="the access token re-signed with the refresh kind's marker (type value, header typ "
+    "or aud; with kind_by = key: signed with the refresh key)",
+    requirement="The kind marker itself is checked, not some other trait of the token.",
     spec="seed design; RFC 8725 §3.12",
     needs=("forge",),
     quote=quotes.R8725_KINDS,
@@ -74,22 +88,23 @@ async def typed(ctx: CaseContext) -> None:
 async def relabelled_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.forged_access_control(session)
-    token = ctx.forger.resign(session.access, changes={ctx.claim.type: ctx.claim.refresh_type})
+    token = ctx.relabel(session.access, kind="access", as_kind="refresh")
     ctx.expect_rejected(await ctx.protected(token), "access token relabelled as refresh")
 
 
 @case(
     "TYPE-05",
     "A validly signed refresh token relabelled as access does not refresh",
-    sends="the refresh token re-signed with the access type value, to the refresh endpoint",
-    requirement="The refresh endpoint checks the type claim itself.",
+    sends="the refresh token re-signed with the access kind's marker (with kind_by = key: "
+    "signed with the access key), to the refresh endpoint",
+    requirement="The refresh endpoint checks the kind marker itself.",
     spec="seed design; RFC 8725 §3.12",
-    needs=("forge",),
+    needs=("jwt_refresh", "forge_refresh"),
     quote=quotes.R8725_KINDS,
 )
 async def relabelled_access(ctx: CaseContext) -> None:
     session = await ctx.login()
-    token = ctx.forger.resign(session.refresh, changes={ctx.claim.type: ctx.claim.access_type})
+    token = ctx.relabel(ctx.refresh_jwt(session), kind="refresh", as_kind="access")
     ctx.expect_refresh_rejected(
         await ctx.refresh_response(token), "refresh token relabelled as access"
     )
@@ -100,16 +115,23 @@ async def relabelled_access(ctx: CaseContext) -> None:
     "TYPE-06",
     "Unknown or differently spelled type values are refused",
     sends="the access token re-signed with type 'id', the access value upper-cased, "
-    "and the access value inside a list",
+    "and the access value inside a list (kind_by = header: typ 'id', 'JWT' and a list)",
     requirement="Only the exact access type value is an access token.",
     spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
-    needs=("forge",),
+    needs=("forge", "kind_value"),
     quote=quotes.R8725_KINDS,
 )
 async def odd_types(ctx: CaseContext) -> None:
     session = await ctx.login()
     await ctx.forged_access_control(session)
     access = ctx.claim.access_type
+    if ctx.claim.kind_by == "header":
+        # A typ header is a media type, compared case-insensitively (RFC 7515 §4.1.9), and
+        # RFC 9068 §4 also allows "application/at+jwt": neither is an odd value there.
+        for value in ("id", "JWT", [access]):
+            token = ctx.forger.resign(session.access, header_changes={"typ": value})
+            ctx.expect_rejected(await ctx.protected(token), f"token with header typ {value!r}")
+        return
     for value in ("id", access.upper() if access.upper() != access else access.lower(), [access]):
         token = ctx.forger.resign(session.access, changes={ctx.claim.type: value})
         ctx.expect_rejected(await ctx.protected(token), f"token with type {value!r}")
@@ -118,16 +140,17 @@ async def odd_types(ctx: CaseContext) -> None:
 @case(
     "TYPE-07",
     "An untyped refresh token does not refresh",
-    sends="the refresh token re-signed without the type claim, to the refresh endpoint",
+    sends="the refresh token re-signed without its kind marker, to the refresh endpoint",
     requirement="A refresh token must say it is one.",
     spec="seed design; RFC 8725 §3.11; RFC 8725 §3.12",
-    needs=("forge",),
+    needs=("kind_marker", "jwt_refresh", "forge_refresh"),
     quote=quotes.R8725_KINDS,
 )
 async def untyped_refresh(ctx: CaseContext) -> None:
-    from conformance.forge import DROP
-
     session = await ctx.login()
-    token = ctx.forger.resign(session.refresh, changes={ctx.claim.type: DROP})
+    changes, header_changes = ctx.kind_marker(None)
+    token = ctx.refresh_forger.resign(
+        ctx.refresh_jwt(session), changes=changes, header_changes=header_changes
+    )
     ctx.expect_refresh_rejected(await ctx.refresh_response(token), "refresh token without type")
     await ctx.forged_refresh_control()

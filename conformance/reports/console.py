@@ -20,6 +20,7 @@ MARKS = {
     Outcome.NON_STRICT: "×",
     Outcome.ERROR: "×",
     Outcome.SKIP: "-",
+    Outcome.DECLARED: "!",
 }
 
 
@@ -33,6 +34,8 @@ def closing_line(suite: SuiteResult) -> str:
         f"{counts[Outcome.SKIP]} skipped",
         f"{counts[Outcome.ERROR]} errors",
     ]
+    if counts[Outcome.DECLARED]:
+        parts.insert(5, f"{counts[Outcome.DECLARED]} declared")
     expected = sum(1 for r in suite.results if r.expected_failure)
     if expected:
         parts.append(f"{expected} expected failures")
@@ -63,6 +66,8 @@ class ConsoleReporter:
         self._print(f"  {MARKS[result.outcome]} {result.case.id}  {result.case.title}{tag}")
         if result.outcome is Outcome.SKIP:
             self._print(f"      skipped: {self.redact(result.detail)}")
+        elif result.outcome is Outcome.DECLARED:
+            self._print(f"      declared: {result.detail}")
 
     def finish(self, suite: SuiteResult) -> None:
         shown = [r for r in suite.results if r.deviated]
@@ -70,6 +75,18 @@ class ConsoleReporter:
             self._print("\nFailures:")
         for number, result in enumerate(shown, start=1):
             self._print(self.failure(number, result, self.redact))
+        causes = suite.by_cause()
+        if causes:
+            self._print("\nRoot causes (one defect, one finding):")
+        for cause, results in causes.items():
+            self._print(f"  - {cause}")
+            self._print(f"      {len(results)} cases: {' '.join(r.case.id for r in results)}")
+        declared = suite.declared()
+        if declared:
+            self._print("\nDeclared deviations (the profile says the target lacks these):")
+        for result in declared:
+            case = result.case
+            self._print(f"  ! {case.id} {case.title} [{case.level.value}: {case.spec}]")
         for case_id in suite.stale_expected:
             self._print(
                 f"\nstale expected failure: {case_id} passed; "

@@ -29,6 +29,8 @@ def case_facts(
         *([("quote", quoted(case))] if case.quote else []),
         ("sends", case.sends),
     ]
+    if result.cause:
+        facts.append(("cause", result.cause))
     if result.expected:
         facts += [("expected", redact(result.expected)), ("actual", redact(result.actual))]
     elif result.detail:

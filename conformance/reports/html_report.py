@@ -25,6 +25,8 @@ h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-
 .PASS { background: #dcf5e3; color: #0a5c24; } .FAIL { background: #fde0e0; color: #8a1010; }
 .NON-STRICT { background: #fff1cc; color: #6b4e00; } .SKIP { background: #ececec; color: #444; }
 .ERROR { background: #f3dcf7; color: #6a1280; } .STALE { background: #fde0e0; color: #8a1010; }
+.DECLARED { background: #e2ecfb; color: #123f7a; }
+.causes li { margin: .3rem 0; } .causes .id { font-size: .85rem; }
 details { border: 1px solid #ddd; border-radius: .3rem; margin: .25rem 0; }
 summary { cursor: pointer; padding: .35rem .6rem; list-style: none; }
 summary::-webkit-details-marker { display: none; }
@@ -94,6 +96,29 @@ def render_html(suite: SuiteResult) -> str:
     if suite.stale_expected:
         stale = escape(", ".join(suite.stale_expected))
         badges += f"<span class='STALE'>stale expected failures: {stale}</span>"
+    causes = suite.by_cause()
+    cause_items = "".join(
+        f"<li>{escape(cause)}<br>"
+        + " ".join(f"<span class='id'>{escape(r.case.id)}</span>" for r in results)
+        + "</li>"
+        for cause, results in causes.items()
+    )
+    grouped = (
+        f"<h2>Root causes: one defect, one finding</h2><ul class='causes'>{cause_items}</ul>"
+        if causes
+        else ""
+    )
+    declared = suite.declared()
+    declared_items = "".join(
+        f"<li><span class='id'>{escape(r.case.id)}</span>{escape(r.case.title)} "
+        f"({escape(r.case.level.value)}: {escape(r.case.spec)})</li>"
+        for r in declared
+    )
+    if declared:
+        grouped += (
+            "<h2>Declared deviations (the profile says the target lacks these)</h2>"
+            f"<ul class='causes'>{declared_items}</ul>"
+        )
     families = "".join(
         f"<h2>{escape(family)}</h2>" + "".join(_case(r, suite.redact) for r in group)
         for family, group in groupby(suite.results, key=lambda r: r.case.family)
@@ -108,7 +133,7 @@ def render_html(suite: SuiteResult) -> str:
         f"<p class='meta'>{len(suite.results)} cases against {escape(str(where))}, time mode "
         f"{escape(facts['time_mode'])}, profile {escape(facts['profile'])}, "
         f"{facts['duration_s']} s{', strict' if suite.strict else ''}.</p>"
-        f"<p class='counts'>{badges}</p>{families}</body></html>\n"
+        f"<p class='counts'>{badges}</p>{grouped}{families}</body></html>\n"
     )
 
 

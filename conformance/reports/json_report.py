@@ -25,8 +25,12 @@ def summary(suite: SuiteResult) -> dict[str, Any]:
         "failed": counts[Outcome.FAIL],
         "non_strict": counts[Outcome.NON_STRICT],
         "skipped": counts[Outcome.SKIP],
+        "declared": counts[Outcome.DECLARED],
         "errors": counts[Outcome.ERROR],
         "expected_failures": sum(1 for r in suite.results if r.expected_failure),
+        "causes": {
+            cause: [r.case.id for r in results] for cause, results in suite.by_cause().items()
+        },
         "stale_expected_failures": list(suite.stale_expected),
         "strict": suite.strict,
         "duration_s": round(suite.duration_s, 3),
@@ -52,6 +56,7 @@ def case_to_json(result: CaseResult, redact: Redact) -> dict[str, Any]:
         "sends": case.sends,
         "expected": redact(result.expected),
         "actual": redact(result.actual),
+        "cause": result.cause,
         "expected_failure": result.expected_failure,
         "duration_ms": round(result.duration_ms, 2),
         "exchanges": [exchange.to_json(redact) for exchange in result.exchanges],

@@ -47,6 +47,14 @@ def _testcase(parent: ET.Element, result: CaseResult, strict: bool, redact: Reda
         ET.SubElement(element, "skipped", message=f"expected failure ({outcome.value}): {detail}")
     elif outcome is Outcome.SKIP:
         ET.SubElement(element, "skipped", message=detail)
+    elif outcome is Outcome.DECLARED:
+        # A declared deviation does not fail the run; CI shows it as skipped, and the
+        # property lets a dashboard count it apart from "does not apply".
+        ET.SubElement(element, "skipped", message=f"DECLARED: {detail}")
+        properties = ET.SubElement(element, "properties")
+        ET.SubElement(properties, "property", name="outcome", value=outcome.value)
+        ET.SubElement(properties, "property", name="level", value=result.case.level.value)
+        ET.SubElement(properties, "property", name="spec", value=result.case.spec)
     elif outcome is Outcome.ERROR:
         ET.SubElement(element, "error", message=detail).text = _body(result, redact)
     elif _is_failure(result, strict):
@@ -70,7 +78,13 @@ def junit_tree(suite: SuiteResult) -> ET.ElementTree[ET.Element]:
             errors=str(
                 sum(1 for r in results if r.outcome is Outcome.ERROR and not r.expected_failure)
             ),
-            skipped=str(sum(1 for r in results if r.outcome is Outcome.SKIP or r.expected_failure)),
+            skipped=str(
+                sum(
+                    1
+                    for r in results
+                    if r.outcome in (Outcome.SKIP, Outcome.DECLARED) or r.expected_failure
+                )
+            ),
             time=f"{sum(r.duration_ms for r in results) / 1000:.3f}",
         )
         for result in results:

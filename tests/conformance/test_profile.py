@@ -116,6 +116,49 @@ def test_defaults() -> None:
             "[logout.0] bearer: expected one of access, refresh, none",
         ),
         ("[claims]\naccess_type = 'x'\nrefresh_type = 'x'", "[claims] refresh_type: must differ"),
+        # An empty type claim used to forge tokens with a claim literally named "".
+        ('[claims]\ntype = ""', "profile error: [claims] type: must not be empty"),
+        ('[claims]\ntype = "  "', 'set kind_by = "key" or "audience"'),
+        ('[claims]\naccess_type = ""', "profile error: [claims] access_type: must not be empty"),
+        ('[claims]\nsubject = ""', "profile error: [claims] subject: must not be empty"),
+        (
+            '[claims]\nkind_by = "signature"',
+            "profile error: [claims] kind_by: expected one of claim, header, key, audience, "
+            "got 'signature'",
+        ),
+        ('[claims]\nkind_by = ""', "[claims] kind_by: expected one of claim, header, key"),
+        (
+            '[claims]\nkind_by = "audience"\naccess_audience = "api"',
+            '[claims] refresh_audience: kind_by = "audience" needs the aud value of each kind',
+        ),
+        (
+            '[claims]\nkind_by = "audience"\naccess_audience = "a"\nrefresh_audience = "a"',
+            "[claims] refresh_audience: must differ from access_audience",
+        ),
+        ('[claims]\naccess_audience = "a"', "[claims] access_audience: only used with kind_by"),
+        (
+            '[refresh]\ntoken_format = "random"',
+            "profile error: [refresh] token_format: expected one of jwt, opaque, got 'random'",
+        ),
+        (
+            '[refresh]\ntoken_format = "opaque"\n[signing]\nsecret = "a"\n'
+            '[signing.refresh]\nsecret = "b"',
+            '[signing.refresh]: [refresh] token_format = "opaque" says refresh tokens are not JWTs',
+        ),
+        (
+            '[claims]\nkind_by = "key"\n[signing]\nsecret = "a"\n[signing.refresh]\nsecret = "a"',
+            '[signing.refresh]: kind_by = "key" says access and refresh tokens are signed with '
+            "different keys",
+        ),
+        (
+            '[signing]\nsecret = "a"\n[signing.refresh]\nalgorithm = "RS256"\nsecret = "b"',
+            "profile error: [signing.refresh] secret: RS256 is asymmetric",
+        ),
+        (
+            "[signing.refresh]\nsecret_env = 'NO_SUCH_VARIABLE_42'",
+            "[signing.refresh] secret_env: environment variable NO_SUCH_VARIABLE_42",
+        ),
+        ("[signing.refresh]\nsecrt = 'x'", "profile error: [signing.refresh] secrt: unknown key"),
     ],
 )
 def test_bad_values_name_the_key(extra: str, message: str) -> None:
@@ -127,7 +170,10 @@ def test_bad_values_name_the_key(extra: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("base", "message"),
     [
-        (MINIMAL.replace('base_url = "http://127.0.0.1:9"', ""), "[target]: give base_url or app"),
+        (
+            MINIMAL.replace('base_url = "http://127.0.0.1:9"', ""),
+            "[target]: give base_url, app (module:attr) or command",
+        ),
         (MINIMAL.replace("http://127.0.0.1:9", "ftp://x"), "[target] base_url: expected an http"),
         (MINIMAL.replace('password = "p"', ""), "[credentials] password: required"),
         (MINIMAL.replace('protected = ["/me"]', "protected = []"), "[paths] protected: give at"),
@@ -161,3 +207,34 @@ def test_key_files_resolve_next_to_the_profile(tmp_path: Path) -> None:
 def test_with_base_url_points_an_in_process_profile_at_http() -> None:
     profile = load_profile(default_profile_path()).with_base_url("http://127.0.0.1:8000/")
     assert profile.target.base_url == "http://127.0.0.1:8000" and not profile.target.in_process
+
+
+def test_token_kinds_and_per_kind_keys() -> None:
+    profile = parse(
+        '[refresh]\ntoken_format = "jwt"\n[claims]\nkind_by = "key"\n'
+        '[signing]\nsecret = "access-secret"\n[signing.refresh]\nsecret = "refresh-secret"'
+    )
+    assert profile.claims.kind_by == "key" and not profile.claims.marked
+    assert profile.signing.secret == "access-secret"
+    assert profile.refresh_key.secret == "refresh-secret"
+    # Without [signing.refresh], refresh tokens are signed with the [signing] key.
+    assert parse('[signing]\nsecret = "one"').refresh_key.secret == "one"
+    header = parse('[claims]\nkind_by = "header"').claims
+    assert (header.access_type, header.refresh_type) == ("at+jwt", "rt+jwt")
+    opaque = parse('[refresh]\ntoken_format = "opaque"')
+    assert opaque.refresh.opaque and not parse().refresh.opaque
+
+
+def test_the_worked_profiles_of_the_design_guide_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ACCESS_TOKEN_SECRET", "REFRESH_TOKEN_SECRET", "API_JWT_SECRET", "APP_JWT_SECRET"):
+        monkeypatch.setenv(name, f"{name.lower()}-0123456789")
+    worked = Path(__file__).resolve().parents[2] / "docs" / "profiles"
+    tutorial = load_profile(worked / "two-secret-tutorial.toml")
+    assert tutorial.claims.kind_by == "key" and tutorial.refresh_key.secret.startswith("refresh")
+    assert tutorial.rejection.missing == (401,) and tutorial.rejection.user_gone == (404,)
+    assert tutorial.target.command == "node server.js"
+    opaque = load_profile(worked / "opaque-refresh-database.toml")
+    assert opaque.refresh.opaque and opaque.claims.kind_by == "header"
+    cookie = load_profile(worked / "refresh-cookie.toml")
+    assert cookie.cookie_transport and cookie.logout[0].refresh == "cookie"
+    assert "rate_limit" in opaque.capabilities.declared_absent

@@ -1,0 +1,26 @@
+"""`python -m tests.targets.opaque_sqlite --port N --db FILE`: serve the opaque-token target."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import uvicorn
+
+from tests.targets.opaque_sqlite.app import build_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.targets.opaque_sqlite",
+        description="Opaque refresh tokens kept in SQLite (a test target; do not deploy).",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
+    parser.add_argument("--db", type=Path, default=Path("opaque-tokens.db"), help="SQLite file")
+    args = parser.parse_args(argv)
+    uvicorn.run(build_app(args.db), host="127.0.0.1", port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
