@@ -19,7 +19,8 @@ from conformance.context import CaseContext, Session
 from conformance.forge import Forger
 from conformance.jwks import public_pem
 from conformance.pacing import Pacer
-from conformance.profile import ProfileError, parse_profile
+from conformance.profile import ProfileError, load_profile, parse_profile
+from conformance.runner import _within
 from conformance.target import Target, run_shell
 from conformance.timecontrol import make_time_control
 
@@ -228,3 +229,30 @@ def test_a_restart_command_learns_where_the_target_is(tmp_path: Path) -> None:
     command = f'echo "$DUALTOKEN_TARGET_URL $DUALTOKEN_TARGET_PORT" > {out}'
     assert asyncio.run(run_shell(command, 10, env))[0] == 0
     assert out.read_text().strip() == "http://127.0.0.1:8123 8123"
+
+
+def test_pacing_waits_do_not_count_against_a_case_deadline() -> None:
+    class Waits:
+        waited = 0.0
+
+    pacer = Waits()
+
+    async def paced_case() -> None:
+        await asyncio.sleep(0.05)
+        pacer.waited += 0.3  # as Pacer does before sleeping for a declared limit
+        await asyncio.sleep(0.3)
+
+    async def stuck_case() -> None:
+        await asyncio.sleep(5)
+
+    asyncio.run(_within(paced_case(), 0.1, pacer))  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        asyncio.run(_within(stuck_case(), 0.1, pacer))  # type: ignore[arg-type]
+
+
+def test_the_worked_oauth_profile_parses() -> None:
+    worked = Path(__file__).resolve().parents[2] / "docs" / "profiles" / "oauth-server.toml"
+    profile = load_profile(worked)
+    assert profile.client.auth == "basic" and profile.login.fields["grant_type"] == "password"
+    assert profile.signing.jwks_url and not profile.signing.can_forge
+    assert profile.rejection.oauth_errors and profile.login_throttle.limit == 4

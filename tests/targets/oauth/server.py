@@ -526,10 +526,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--key-file", type=Path)
     parser.add_argument("--fault", choices=FAULT_NAMES, action="append", default=[])
+    parser.add_argument("--refresh-limit", type=int, default=Limits.refresh_limit)
+    parser.add_argument("--refresh-window", type=float, default=Limits.refresh_window)
+    parser.add_argument("--login-limit", type=int, default=Limits.login_limit)
+    parser.add_argument("--login-window", type=float, default=Limits.login_window)
     args = parser.parse_args()
     faults = replace(Faults(), **{name.replace("-", "_"): True for name in args.fault})
     key = load_or_create_key(args.key_file) if args.key_file else None
-    uvicorn.run(create_app(faults, key=key), host="127.0.0.1", port=args.port, log_level="warning")
+    limits = Limits(args.refresh_limit, args.refresh_window, args.login_limit, args.login_window)
+    app = create_app(faults, key=key, limits=limits)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":
