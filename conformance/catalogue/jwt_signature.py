@@ -116,6 +116,7 @@ async def wrong_key(ctx: CaseContext) -> None:
 )
 async def spliced(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await ctx.access_control(session)
     other = await ctx.second_login(session, "LOGIN-OK-03")
     header, payload, _ = split_token(session.access)
     token = f"{header}.{payload}.{split_token(other.access)[2]}"
