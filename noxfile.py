@@ -107,3 +107,12 @@ def bench(session: nox.Session) -> None:
     """The reference server against the seed's backend, side by side (needs wrk and taskset)."""
     install(session, "test")
     session.run("python", "-m", "tests.reference_server.bench", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def bench_client(session: nox.Session) -> None:
+    """/refresh calls and settle time of 100- and 300-call bursts after expiry, in Chromium."""
+    install(session, "e2e")
+    with session.chdir(ROOT / "frontend"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run("python", "-m", "tests.e2e.bench_refresh", *session.posargs)

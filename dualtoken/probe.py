@@ -72,6 +72,7 @@ LOGOUT_PATHS = (
 )
 PROTECTED_PATHS = (
     "/protected",
+    "/posts",  # the popular Express tutorial's
     "/api/protected",
     "/me",
     "/api/me",
@@ -658,22 +659,31 @@ class Probe:
         if transport == "bearer":
             return [("POST", "access", "none", ""), ("DELETE", "access", "none", "")]
         return [
-            ("POST", "access", carrier, field_name),
-            ("POST", "none", carrier, field_name),
-            ("POST", "access", "none", ""),
-            ("DELETE", "access", "none", ""),
+            (method, bearer, refresh, name)
+            for method in ("POST", "DELETE")
+            for bearer, refresh, name in (
+                ("access", carrier, field_name),
+                ("none", carrier, field_name),
+                ("access", "none", ""),
+            )
         ]
 
     def _find_logout(self, client: httpx.Client) -> None:
         can_refresh = bool(getattr(self, "_refresh_spec", ("",))[0])
         for path in self._candidates("logout", LOGOUT_PATHS):
             partial: tuple[tuple[str, str, str, str], _Tokens, int] | None = None
+            absent: set[str] = set()  # methods this path answered 404 or 405 to
             for attempt in self._logout_attempts():
                 method, bearer, carrier, field_name = attempt
+                if method in absent:
+                    continue
                 tokens = self.fresh_login(client)
                 answer = self._logout(client, path, method, bearer, carrier, field_name, tokens)
-                if answer is None or answer.status_code == 404:
+                if answer is None:
                     break
+                if answer.status_code in (404, 405):
+                    absent.add(method)
+                    continue
                 if not answer.is_success:
                     continue
                 refresh_survives = can_refresh and bool(

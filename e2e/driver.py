@@ -297,6 +297,21 @@ class AppDriver:
                     f"could not log in: the app still shows its login view ({page.url})"
                 )
             page.wait_for_timeout(50)
+        # The login view may go before the tokens are in: wait for the login answer (and, when
+        # the profile says where tokens live, for the access token to be stored).
+        login_path, key = self.profile.api.login_path, self.profile.storage.access_key
+
+        def logged_in() -> bool:
+            answered = any(
+                call.status is not None and 200 <= call.status < 300
+                for call in self.recorder.api_calls(login_path, method="POST")
+            )
+            return answered and (not key or self.stored(key, page) is not None)
+
+        if not self.profile.login.url and not self.wait_for(logged_in, timeout_ms):
+            raise PreconditionFailed(
+                f"could not log in: no successful POST {login_path} (or no {key!r} stored)"
+            )
 
     def shows_login_view(self, page: Page | None = None) -> bool:
         target = page or self.page

@@ -45,22 +45,6 @@ class Hold:
         self._context.unroute(self._matcher, self._hold)
 
 
-class RefreshAnswers:
-    """Answer every POST /refresh with *status* instead of asking the server."""
-
-    def __init__(self, context: BrowserContext, status: int) -> None:
-        self.status = status
-        self._context = context
-        self._matcher = _path_is("/refresh")
-        context.route(self._matcher, self._answer)
-
-    def _answer(self, route: Route) -> None:
-        fulfill_status(route, self.status)
-
-    def stop(self) -> None:
-        self._context.unroute(self._matcher, self._answer)
-
-
 class ProtectedAnswers:
     """Answer GET /protected with *status* (or abort it: a network error) when the request
     carries a token other than *spare_token* (None: every request), at most *times* times

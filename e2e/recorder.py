@@ -123,20 +123,22 @@ class Recorder:
     def api_calls_to(self, paths: tuple[str, ...], *, since: int = 0) -> list[Recorded]:
         return [r for path in paths for r in self.api_calls(path, since=since)]
 
+    @staticmethod
+    def body_field(recorded: Recorded, field_name: str) -> str | None:
+        """A string field of a kept response's JSON body (None: no such field, or no body)."""
+        if recorded.response is None or recorded.status != 200:
+            return None
+        try:
+            body = json.loads(recorded.response.body())
+        except (Error, ValueError):
+            return None
+        value = body.get(field_name) if isinstance(body, dict) else None
+        return value if isinstance(value, str) and value else None
+
     def issued_tokens(self, field_name: str) -> list[str]:
         """Values of *field_name* in the JSON bodies of kept responses (login, refresh)."""
-        found: list[str] = []
-        for recorded in self.log:
-            if recorded.response is None or recorded.status != 200:
-                continue
-            try:
-                body = json.loads(recorded.response.body())
-            except (Error, ValueError):
-                continue
-            value = body.get(field_name) if isinstance(body, dict) else None
-            if isinstance(value, str) and value:
-                found.append(value)
-        return found
+        found = (self.body_field(recorded, field_name) for recorded in self.log)
+        return [value for value in found if value is not None]
 
     def to_report(self) -> list[ReportExchange]:
         return [recorded.to_report() for recorded in self.log]

@@ -64,26 +64,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir / "bin"
 
 
+def _data_files(root: Path) -> list[str]:
+    """Files in the packages' subfolders that are not Python: profiles, presets, word lists."""
+    return sorted(
+        str(path.relative_to(root))
+        for package in ("conformance", "e2e")
+        for path in (root / package).rglob("*")
+        if path.is_file()
+        and len(path.relative_to(root / package).parts) > 1
+        and path.suffix not in (".py", ".pyc")
+    )
+
+
 def test_the_wheel_ships_the_packaged_profiles_and_the_command(installed: Path) -> None:
-    listing = _run(
+    site = _run(
         [
             str(installed / "python"),
             "-c",
-            "import pathlib, conformance; root = pathlib.Path(conformance.__file__).parent; "
-            "print(root); print('\\n'.join(sorted(str(p.relative_to(root / 'profiles')) "
-            "for p in (root / 'profiles').rglob('*') if p.is_file())))",
+            "import conformance, pathlib; print(pathlib.Path(conformance.__file__).parent.parent)",
         ],
         installed,
-    )
-    package_dir, *shipped = listing.split()
-    assert not package_dir.startswith(str(ROOT)), "conformance imported from the checkout"
-    profiles = ROOT / "conformance" / "profiles"
-    checked_in = sorted(
-        str(p.relative_to(profiles))
-        for p in profiles.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    )
-    assert shipped == checked_in  # presets and their expected-failures files included
+    ).strip()
+    assert not site.startswith(str(ROOT)), "conformance imported from the checkout"
+    # Presets, their expected-failures files, the guessable-key word list, client profiles.
+    assert _data_files(Path(site)) == _data_files(ROOT)
     usage = _run([str(installed / "dualtoken"), "--help"], installed)
     for subcommand in ("conformance", "client", "load", "server", "init-profile"):
         assert f"  {subcommand} " in usage

@@ -29,7 +29,7 @@ def test_dry_run_lists_the_cases_and_why_some_would_skip() -> None:
     assert done.returncode == 0, done.stderr
     assert "CLIENT-REFRESH-ONCE-01" in done.stdout
     assert "CLIENT-COOKIE-01" in done.stdout and "would skip" in done.stdout
-    assert "22 cases selected" in done.stdout
+    assert "23 cases selected" in done.stdout
 
 
 def test_a_bad_profile_names_the_key(tmp_path: Path) -> None:
@@ -63,3 +63,23 @@ def test_an_app_that_never_answers_is_exit_2_not_a_traceback(tmp_path: Path) -> 
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did not answer within 2 s" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_exit_codes_and_expected_failures(seed_client: Path, tmp_path: Path) -> None:
+    """1 on a failure; 0 once it is listed as expected; 1 again when a listed case passes."""
+    profile = str(seed_client / "profile.toml")
+    selection = ["--select", "CLIENT-LOGOUT-01", "CLIENT-RELOAD-01"]
+    done = run_cli("--client-profile", profile, *selection)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "× CLIENT-LOGOUT-01" in done.stdout and "✔ CLIENT-RELOAD-01" in done.stdout
+
+    expected = tmp_path / "expected.txt"
+    expected.write_text("CLIENT-LOGOUT-01  # the seed's logout never tells the server\n")
+    done = run_cli("--client-profile", profile, *selection, "--expected-failures", str(expected))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 expected failures" in done.stdout
+
+    expected.write_text("CLIENT-LOGOUT-01\nCLIENT-RELOAD-01\n")
+    done = run_cli("--client-profile", profile, *selection, "--expected-failures", str(expected))
+    assert done.returncode == 1
+    assert "stale expected failure: CLIENT-RELOAD-01" in done.stdout

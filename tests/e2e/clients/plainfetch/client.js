@@ -18,6 +18,7 @@
   const REFRESH = 'refresh_token'
   const COOKIE_MODE = 'dualtoken.cookie_mode'
   const LOCK = 'dualtoken-refresh'
+  const REFRESH_TIMEOUT_MS = 10000
 
   class ApiError extends Error {
     constructor(kind, status) {
@@ -92,6 +93,8 @@
         headers: { 'Content-Type': 'application/json' },
         credentials: 'same-origin',
         body: JSON.stringify(cookieMode ? {} : { refresh_token: refreshToken }),
+        // A refresh that never answers must not hold every waiting call (and the lock) forever.
+        signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
       })
     } catch (error) {
       throw new ApiError('network', null)
