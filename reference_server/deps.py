@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -12,6 +12,7 @@ from reference_server.auth import AuthService
 from reference_server.clock import Clock
 from reference_server.config import Settings
 from reference_server.errors import AuthFailure
+from reference_server.login_throttle import LoginThrottle
 from reference_server.ratelimit import RateLimiter
 from reference_server.shared_users import SharedUsers
 from reference_server.store import TokenStore
@@ -28,6 +29,8 @@ class Services:
     auth: AuthService
     refresh_limiter: RateLimiter
     shared_users: SharedUsers
+    # Per process, like the refresh limiter: with N workers an account gets up to N x 30.
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 @dataclass(frozen=True)

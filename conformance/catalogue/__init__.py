@@ -17,6 +17,7 @@ from conformance.catalogue import (
     refresh,
     robustness,
     rotation,
+    throttle,
     token_type,
     users,
 )
@@ -40,8 +41,10 @@ FAMILIES: tuple[Family, ...] = (
     users.FAMILY,
     persistence.FAMILY,
     robustness.FAMILY,
-    # Last: these spend the refresh rate limit.
+    # Last: these spend the refresh rate limit,
     rate_limit.FAMILY,
+    # and this may leave the account throttled.
+    throttle.FAMILY,
 )
 
 CATALOGUE: tuple[Case, ...] = tuple(case for family in FAMILIES for case in family.cases)

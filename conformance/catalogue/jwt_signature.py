@@ -116,6 +116,8 @@ async def wrong_key(ctx: CaseContext) -> None:
 )
 async def spliced(ctx: CaseContext) -> None:
     session = await ctx.login()
+    # The login's own access token works (the control the other refusal cases make).
+    await ctx.access_control(session)
     other = await ctx.second_login(session, "LOGIN-OK-03")
     header, payload, _ = split_token(session.access)
     token = f"{header}.{payload}.{split_token(other.access)[2]}"

@@ -8,6 +8,11 @@ or "consider" (应/考虑). Sentences are shortened with … where the rest is n
 
 from __future__ import annotations
 
+ASVS_2_2_1 = (
+    "OWASP ASVS v4.0.3 2.2.1: Verify that anti-automation controls are effective at mitigating "
+    "breached credential testing, brute force, and account lockout attacks. … Verify that no "
+    "more than 100 failed attempts per hour is possible on a single account."
+)
 BEARER_CHALLENGE_02 = (
     "If the request lacks any authentication information …, the resource server SHOULD NOT "
     "include an error code or other error information."

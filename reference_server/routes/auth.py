@@ -66,15 +66,19 @@ def _refresh_token_from(request: Request, body: RefreshTokenBody | None) -> str 
     "/login",
     response_model=TokenResponse,
     response_model_exclude_none=True,
-    responses=_UNAUTHORIZED,
+    responses={**_UNAUTHORIZED, 429: {"model": Detail}},
 )
 async def login(
     body: LoginRequest, response: Response, services: ServicesDep, now: Now
 ) -> TokenResponse:
     """Check the username and password; answer an access token and a refresh token."""
+    wait = services.login_throttle.retry_after(body.username, now)
+    if wait:
+        raise RateLimited(wait)
     try:
         issued = await services.auth.login(body.username, body.password, now)
     except InvalidCredentials:
+        services.login_throttle.failed(body.username, now)
         raise AuthFailure(401, "Incorrect username or password") from None
     return _token_response(services, issued, response)
 

@@ -316,6 +316,7 @@ EXPECTED: dict[str, Caught] = {
     # --- missing defences, undeclared: the profile says nothing, the suite finds them ---
     "no-logout": Caught("LOGOUT-EXISTS-01"),
     "no-rate-limit-undeclared": Caught("RATE-PROBE-01"),
+    "no-login-throttle": Caught("THROTTLE-LOGIN-01"),
     # --- signing key ---
     "placeholder-secret": Caught("JWT-KEY-01"),
 }

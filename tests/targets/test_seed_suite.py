@@ -39,6 +39,7 @@ FAILS = {
     "REFRESH-REJECT-01": "the same 500 for a refresh that carries no token",
     "LOGOUT-EXISTS-01": "the design promises a blacklist; there is no logout at all",
     "CORS-01": 'allow_origins=["*"] with allow_credentials=True grants any origin',
+    "THROTTLE-LOGIN-01": "101 wrong passwords for user1, each refused at once: no throttle",
 }
 NON_STRICT = {
     "RATE-PROBE-01": "the design says the backend should limit /refresh; nothing does",

@@ -25,6 +25,7 @@ from reference_server.app import build_services, create_app, token_options
 from reference_server.auth import AuthService
 from reference_server.config import Settings
 from reference_server.deps import Services
+from reference_server.login_throttle import LoginThrottle
 from reference_server.store import MemoryStore, TokenStore
 from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
@@ -826,6 +827,14 @@ MUTANTS: tuple[Mutant, ...] = (
         settings={"refresh_rate_limit": 0},
         declare=lambda p: dataclasses.replace(
             p, capabilities=dataclasses.replace(p.capabilities, rate_limit=False)
+        ),
+    ),
+    Mutant(
+        "no-login-throttle",
+        "wrong passwords for one account are refused at once, without end",
+        lambda s: create_app(
+            s,
+            services=dataclasses.replace(build_services(s), login_throttle=LoginThrottle(limit=0)),
         ),
     ),
     # --- signing key -------------------------------------------------------------------------

@@ -76,6 +76,8 @@ class Faults:
     refresh_unlimited: bool = False
     # A well-formed but invalid token gets 400 invalid_request instead of 401 invalid_token.
     bad_token_400: bool = False
+    # The token endpoint also answers GET, credentials in the query string (RFC 6749 §3.2: POST).
+    login_by_get: bool = False
 
 
 FAULT_NAMES = tuple(f.name.replace("_", "-") for f in fields(Faults))
@@ -148,6 +150,9 @@ def _window_full(log: deque[float], limit: int, window: float, now: float) -> fl
 
 async def _form(request: Request) -> dict[str, str]:
     """The form body, strictly: right content type, bounded size, UTF-8, no repeats."""
+    state: State = request.app.state.oauth
+    if request.method == "GET" and state.faults.login_by_get:
+        return dict(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise OAuthError(
@@ -164,7 +169,6 @@ async def _form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise OAuthError(400, "invalid_request", "the body is not a valid form") from None
     found: dict[str, str] = {}
-    state: State = request.app.state.oauth
     for name, value in pairs:
         if name in found:
             if state.faults.crash_on_repeated_param:
@@ -486,9 +490,10 @@ async def set_user(request: Request) -> Response:
 def create_app(
     faults: Faults = Faults(), *, key: rsa.RSAPrivateKey | None = None, limits: Limits = Limits()
 ) -> Starlette:
+    token_methods = ["GET", "POST"] if faults.login_by_get else ["POST"]
     app = Starlette(
         routes=[
-            Route("/oauth/token", token, methods=["POST"]),
+            Route("/oauth/token", token, methods=token_methods),
             Route("/oauth/revoke", revoke, methods=["POST"]),
             Route("/api/me", me, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),

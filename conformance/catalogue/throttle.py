@@ -1,0 +1,81 @@
+"""THROTTLE: repeated wrong passwords for one account are slowed or refused (OWASP ASVS 2.2.1).
+
+Runs last: it may leave the profile's account throttled, so afterwards it moves time past the
+throttle when it can, and nothing after it needs to log in.
+"""
+
+from __future__ import annotations
+
+import time
+
+from conformance.catalogue import quotes
+from conformance.catalogue.case import Family
+from conformance.context import CaseContext
+from conformance.outcomes import CaseFailure, Skipped
+from conformance.verify import describe
+
+FAMILY = Family("login-throttle", "Login throttling")
+case = FAMILY.case
+
+# ASVS 2.2.1 allows at most 100 failed attempts per hour on one account: the 101st wrong
+# password must meet a throttle, so that is the budget; no more is ever sent.
+ATTEMPTS = 101
+# A probe that cannot finish in this long is not run: a login that slow (a costly password
+# hash) bounds guessing by itself, and the suite must stay quick.
+TIME_BUDGET = 20.0
+# Statuses that say "not now": Too Many Requests, Locked, Service Unavailable.
+THROTTLED = (429, 423, 503)
+
+
+@case(
+    "THROTTLE-LOGIN-01",
+    "Repeated wrong passwords for one account are throttled",
+    sends=f"up to {ATTEMPTS} logins with wrong passwords for the profile's user, back to back, "
+    "stopping at the first 429/423/503 or a login slowed to over a second; then, where time "
+    "can be moved, time moved past the throttle",
+    requirement="Guessing one account's password is bounded: no more than 100 failed attempts "
+    "per hour are possible.",
+    spec="OWASP ASVS v4.0.3 2.2.1; RFC 6749 §10.10; NIST SP 800-63B §5.2.2",
+    quote=quotes.ASVS_2_2_1,
+)
+async def throttled(ctx: CaseContext) -> None:
+    wrong = ctx.profile.credentials.password + "-wrong-{}"
+    started = time.monotonic()
+    first_took = 0.0
+    for attempt in range(1, ATTEMPTS + 1):
+        sent = time.monotonic()
+        response = await ctx.login_response(password=wrong.format(attempt))
+        took = time.monotonic() - sent
+        ctx.expect_no_crash(response, f"wrong password #{attempt}")
+        ctx.premise(
+            not response.is_success,
+            f"a wrong password is refused (#{attempt} got {describe(response)[:60]})",
+            "LOGIN-REJECT-01",
+        )
+        if response.status_code in THROTTLED or (attempt > 1 and took > max(1.0, 5 * first_took)):
+            await _lift(ctx, response.headers.get("retry-after", ""))
+            return
+        if attempt == 1:
+            first_took = took
+            if took * ATTEMPTS > TIME_BUDGET:
+                raise Skipped(
+                    f"a wrong login takes {took:.2f} s, so {ATTEMPTS} attempts would take "
+                    f"{took * ATTEMPTS:.0f} s, over the suite's {TIME_BUDGET:g} s for this probe"
+                )
+        if time.monotonic() - started > TIME_BUDGET:
+            raise Skipped(f"{attempt} wrong logins took over {TIME_BUDGET:g} s; probe stopped")
+    raise CaseFailure(
+        f"a throttle (429, 423 or a growing delay) within {ATTEMPTS} wrong passwords for one "
+        "account",
+        f"all {ATTEMPTS} were refused at once, without a throttle: the account's password can "
+        "be guessed without bound",
+        cause="no login throttling",
+    )
+
+
+async def _lift(ctx: CaseContext, retry_after: str) -> None:
+    """Let the throttle pass where time can be moved, so the account works again."""
+    if not ctx.clock.can_advance or ctx.clock.mode == "wait":
+        return
+    wait = int(retry_after) if retry_after.strip().isdigit() else 3600
+    await ctx.advance(wait + 1)
