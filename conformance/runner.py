@@ -341,7 +341,15 @@ async def _run_cases(
         # Real-time pacing waits are not counted (see _within); the RATE-LIMIT cases' own waits
         # for a fresh window and a Retry-After are.
         deadline = CASE_DEADLINE + (3 * pacer.longest_window if pacer.real_time else 0.0)
-        pool = _login_pool(profile, target, clock, forger, pacer) if log_in_ahead else None
+        # Pacing in real time (forge, wait) keeps the suite under declared limits by counting
+        # requests as they go; logins made ahead and cases decided twice would race that count
+        # (a refused login in a disabled-user window counts against a login throttle).
+        real_time_limits = pacer.real_time and pacer.longest_window > 0
+        pool = (
+            _login_pool(profile, target, clock, forger, pacer)
+            if log_in_ahead and not real_time_limits
+            else None
+        )
 
         def context(with_pool: LoginPool | None) -> CaseContext:
             return CaseContext(profile, target, clock, forger, pacer=pacer, pool=with_pool)
