@@ -73,7 +73,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteResult]:
         **env,
         "DUALTOKEN_STORE": f"sqlite:///{tmp / 'http.db'}",
         "DUALTOKEN_ROTATION": "1",
-        # The limiter is per process, so with two workers it is declared absent and turned off.
+        # With SQLite the limiter counts per process (Redis shares it; tests/reference_server/
+        # test_scale_out.py), so with two workers it is declared absent and turned off here.
         "DUALTOKEN_REFRESH_RATE_LIMIT": "0",
     }
     with restartable_server(durable_env, state, workers=2) as base_url:
@@ -87,18 +88,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteResult]:
                 reuse_detection=True,
                 persistence=True,
                 workers=2,
-                # Per-process limiter and users: not meaningful across two workers.
+                # Per-process limiter with SQLite: not meaningful across two workers. (The users
+                # hooks are: a change is published through the store to every worker.)
                 rate_limit=False,
             ),
-            disable_user=None,
-            enable_user=None,
             restart=RestartSpec(
                 command=f"cd {quote(str(REPO_ROOT))} && {quote(sys.executable)} -m {RESTARTER} "
                 f"{quote(str(state))}"
             ),
         )
         # The families this configuration exists for; the full catalogue runs over HTTP above.
-        cases = select_cases(["PERSIST", "CONC", "ROTATION", "LOGOUT", "REFRESH", "LOGIN"])
+        families = ["PERSIST", "CONC", "ROTATION", "LOGOUT", "REFRESH", "LOGIN", "USER"]
+        cases = select_cases(families)
         results["http-workers+restart"] = run_suite(profile, cases=cases)
     return results
 
@@ -143,3 +144,13 @@ def test_time_moving_cases_ran_over_http(runs: dict[str, SuiteResult]) -> None:
     http = runs["http"].by_id()
     for case_id in ("REFRESH-OK-07", "LIFETIME-EXPIRY-02", "RATE-LIMIT-03", "USER-DISABLED-02"):
         assert http[case_id].outcome is Outcome.PASS, http[case_id].detail
+
+
+@pytest.mark.slow
+def test_user_hooks_reach_every_worker(runs: dict[str, SuiteResult]) -> None:
+    # The USER family now runs against two workers too. (The suite's client may keep to one
+    # worker's connection; the proof that a change reaches the other worker, with a connection
+    # held on each, is tests/reference_server/test_scale_out.py.)
+    workers = runs["http-workers+restart"].by_id()
+    for case_id in ("USER-DISABLED-01", "USER-DISABLED-02", "USER-DISABLED-03", "USER-DISABLED-04"):
+        assert workers[case_id].outcome is Outcome.PASS, workers[case_id].detail

@@ -185,8 +185,15 @@ async def _run(hot: bool, restart_ids: Callable[[], None], **settings: Any) -> l
             "test_clock": True,
             "cors_origins": ["https://app.example"],
         },
+        {
+            "rotation": True,
+            "refresh_cookie": True,
+            "cookie_secure": False,
+            "refresh_rate_limit": 0,
+            "test_clock": True,
+        },
     ],
-    ids=["rotation", "no rotation", "grace and CORS"],
+    ids=["rotation", "no rotation", "grace and CORS", "cookie mode"],
 )
 async def test_hot_routes_answer_exactly_like_fastapi(
     settings: dict[str, Any], counted_ids: Callable[[], None]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,7 +12,8 @@ import jwt
 import pytest
 from freezegun import freeze_time
 
-from tests.servers import LOOPBACK, REPO_ROOT, free_port, server_env
+from reference_server.launcher import http_ready, launch
+from tests.servers import LOOPBACK, REPO_ROOT, free_port
 from tests.targets.seed.main import SECRET_KEY, app
 
 pytestmark = [
@@ -96,20 +95,8 @@ async def test_there_is_no_logout(client: httpx.AsyncClient) -> None:
 @pytest.mark.slow
 def test_module_entry_serves_on_the_given_port() -> None:
     port = free_port()
-    argv = [sys.executable, "-m", "tests.targets.seed", "--port", str(port)]
-    argv += ["--http", "h11", "--loop", "asyncio", "--log-level", "warning"]
-    process = subprocess.Popen(argv, cwd=REPO_ROOT, env=server_env(), start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = httpx.get(f"http://{LOOPBACK}:{port}/public", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "the seed target exited"
-                assert time.monotonic() < deadline, "the seed target did not start"
-                time.sleep(0.05)
+    argv = [sys.executable, "-m", "tests.targets.seed", "--http", "h11", "--loop", "asyncio"]
+    argv += ["--log-level", "warning", "--port", str(port)]
+    with launch("seed", lambda _: argv, port=port, ready=http_ready("/public"), cwd=REPO_ROOT):
+        answer = httpx.get(f"http://{LOOPBACK}:{port}/public", timeout=5)
         assert answer.json() == {"message": "This is public data"}
-    finally:
-        process.terminate()
-        process.wait(10)
