@@ -2,10 +2,10 @@
 
 Every verdict is asserted. Read as the server's author would: the FAILs are real gaps of that
 design (no jti, no Cache-Control, no Bearer challenge, `split(" ")[1]` taking any scheme, tokens
-without exp accepted, a refresh token that never expires, no throttle on failed logins); the 404s of its user lookup are
-NON-STRICT, not FAIL; forged refresh tokens are moot because it compares them as exact strings;
-what it declares absent (revocation of access tokens, rotation, persistence, rate limit) is
-DECLARED; and nothing is an ERROR.
+without exp accepted, a refresh token that never expires, no throttle on failed logins); the
+404s of its user lookup are NON-STRICT, not FAIL; forged refresh tokens are moot because it
+compares them as exact strings; what it declares absent (revocation of access tokens, rotation,
+persistence, rate limit) is DECLARED; and nothing is an ERROR.
 """
 
 from __future__ import annotations
