@@ -248,6 +248,8 @@ DECLARABLE_CAPABILITIES = (
     "reuse_detection",
     "rate_limit",
     "persistence",
+    # A login throttle (THROTTLE-LOGIN-01); its limit and window are the [login_throttle] table.
+    "login_throttle",
 )
 
 
@@ -693,6 +695,7 @@ def parse_profile(
         ),
     )
     has_logout = caps_table.flag("logout", True)
+    caps_table.flag("login_throttle", True)  # only its explicit `false` matters (declared_absent)
     caps_table.done()
     if not has_logout and logout:
         raise ProfileError(

@@ -27,7 +27,9 @@ EXPECTED: dict[Outcome, str] = {
         COOKIE-SET-02 COOKIE-ATTR-01 COOKIE-ATTR-02 COOKIE-ATTR-03 COOKIE-ATTR-04
         COOKIE-ATTR-05 COOKIE-LOGOUT-01 LOGOUT-EXISTS-01
     """,
-    Outcome.DECLARED: "RATE-LIMIT-01 RATE-LIMIT-02 RATE-LIMIT-03 RATE-LIMIT-04 RATE-PROBE-01",
+    Outcome.DECLARED: """
+        RATE-LIMIT-01 RATE-LIMIT-02 RATE-LIMIT-03 RATE-LIMIT-04 RATE-PROBE-01 THROTTLE-LOGIN-01
+    """,
 }
 OPAQUE = {"JWT-TAMPER-03", "TYPE-05", "TYPE-07", "REFRESH-REJECT-03", "REFRESH-REJECT-04",
           "REFRESH-REJECT-05", "REFRESH-REJECT-07", "REFRESH-REJECT-08", "LIFETIME-CLAIMS-02",
@@ -57,4 +59,4 @@ def test_every_verdict_on_the_opaque_sqlite_server(tmp_path: Path) -> None:
     # Restarted by the suite itself, revocations and rotation state survived.
     assert {verdicts[c] for c in ("PERSIST-01", "PERSIST-02", "PERSIST-03")} == {Outcome.PASS}
     assert "declared absent ([capabilities] rate_limit = false)" in details["RATE-LIMIT-01"]
-    assert suite.counts()[Outcome.DECLARED] == 5 and suite.exit_code == 0
+    assert suite.counts()[Outcome.DECLARED] == 6 and suite.exit_code == 0

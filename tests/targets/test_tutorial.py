@@ -2,10 +2,10 @@
 
 Every verdict is asserted. Read as the server's author would: the FAILs are real gaps of that
 design (no jti, no Cache-Control, no Bearer challenge, `split(" ")[1]` taking any scheme, tokens
-without exp accepted, a refresh token that never expires); the 404s of its user lookup are
-NON-STRICT, not FAIL; forged refresh tokens are moot because it compares them as exact strings;
-what it declares absent (revocation of access tokens, rotation, persistence, rate limit) is
-DECLARED; and nothing is an ERROR.
+without exp accepted, a refresh token that never expires, no throttle on failed logins); the
+404s of its user lookup are NON-STRICT, not FAIL; forged refresh tokens are moot because it
+compares them as exact strings; what it declares absent (revocation of access tokens, rotation,
+persistence, rate limit) is DECLARED; and nothing is an ERROR.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ EXPECTED: dict[Outcome, str] = {
         LOGIN-OK-03 CONC-LOGIN-01 LOGIN-CACHE-01 REFRESH-OK-04
         BEARER-CHALLENGE-01 BEARER-CHALLENGE-03 BEARER-SCHEME-01 BEARER-MALFORMED-02
         JWT-FORMAT-05 JWT-CLAIM-01 JWT-CLAIM-06 LIFETIME-CLAIMS-02 JWT-ALG-07 LOGIN-CACHE-02
+        THROTTLE-LOGIN-01
     """,
     Outcome.NON_STRICT: """
         BEARER-CHALLENGE-04 JWT-FORMAT-03 JWT-CLAIM-02 JWT-CLAIM-09
