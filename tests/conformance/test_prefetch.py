@@ -11,10 +11,10 @@ from conformance.profile import default_profile_path, load_profile
 from conformance.runner import run_suite, select_cases
 from tests.targets.slow_login import LOGIN_DELAY_S, slow_login_app
 
-# One login at a time, this run took 86 s on the project's busy 2-core box (176 logins that
-# hash); logged in ahead it took 33-35 s. The bound is loose for a busy machine, and still well
-# below what logins one after another cost.
-BOUND_S = 60.0
+# One login at a time, this run took 99 s on the project's 2-core box when quiet (202 logins
+# that hash); logged in ahead, 48 s. The bound leaves room for a busy machine and is still
+# three quarters of what logins one after another cost.
+BOUND_S = 75.0
 
 
 def test_a_slow_login_target_gets_a_fast_run_with_the_same_verdicts() -> None:
