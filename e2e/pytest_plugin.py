@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,9 +20,14 @@ from conformance.redaction import Redactor
 from conformance.reports import write_all
 from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult
-from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
 from e2e.profile import ClientProfile, ProfileError, load_client_profile
-from e2e.runner import ClientUnreachable, run_client_suite
+
+if TYPE_CHECKING:
+    from e2e.catalogue import ClientCase
+
+# The catalogue and runner import Playwright, which only the e2e extra installs: this plugin is
+# registered for every pytest run in an environment with dualtoken, so it imports them only
+# once --client-profile asks for the client suite.
 
 RESULTS = pytest.StashKey[dict[str, CaseResult]]()
 PROFILE = pytest.StashKey[ClientProfile]()
@@ -88,6 +93,8 @@ class ClientCaseItem(pytest.Item):
 
 class ClientSuite(pytest.Collector):
     def collect(self) -> Iterator[ClientCaseItem]:
+        from e2e.catalogue import CLIENT_CATALOGUE
+
         for client_case in CLIENT_CATALOGUE:
             yield ClientCaseItem.from_parent(self, name=client_case.id, client_case=client_case)
 
@@ -115,6 +122,8 @@ def pytest_collection_modifyitems(
 def _results(session: pytest.Session) -> dict[str, CaseResult]:
     config = session.config
     if RESULTS not in config.stash:
+        from e2e.runner import ClientUnreachable, run_client_suite
+
         selected = [i.client_case for i in session.items if isinstance(i, ClientCaseItem)]
         report_dir = config.getoption("--client-report-dir")
         artifacts = Path(report_dir) / "cases" if report_dir else None
