@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from dualtoken.cli import SUBCOMMANDS, main
@@ -53,7 +55,17 @@ def test_each_subcommand_has_the_help_of_its_entry_point(
     assert f"python -m {module}" in capsys.readouterr().out
 
 
+def test_client_without_the_e2e_extra_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+    if importlib.util.find_spec("playwright") is not None:
+        pytest.skip("Playwright is installed here; the next test covers the client subcommand")
+    assert main(["client", "--help"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'dualtoken[e2e]'" in err and "Traceback" not in err
+
+
 def test_client_delegates_to_python_m_e2e(capsys: pytest.CaptureFixture[str]) -> None:
+    # `nox -s tests` installs no Playwright; the e2e session's environment has it.
+    pytest.importorskip("playwright", reason="the client suite needs the e2e extra")
     assert main(["client", "--dry-run", "--select", "ZZZ-NO-SUCH"]) == 2
     with pytest.raises(SystemExit) as exit_:
         main(["client", "--help"])
