@@ -398,6 +398,8 @@ class CaseContext:
     async def logout(self, session: Session) -> list[httpx.Response]:
         if not self.profile.logout:
             raise Skipped("the profile declares no logout")
+        if self.pool is not None:
+            await self.pool.hold(self.target.timeout)
         self.target.sessions.closed(session)
         return [await self._logout_step(step, session) for step in self.profile.logout]
 

@@ -72,6 +72,8 @@ class LoginPool:
         # Paused after failed logins until the next invalidation; closed for good at the end.
         self._paused = False
         self._closed = False
+        # Held for the rest of a case that logs out (see hold()).
+        self._held = False
         self._login_s = 0.0
         self._between_takes_s = math.inf
         self._last_take = 0.0
@@ -100,7 +102,7 @@ class LoginPool:
         self._fill()
 
     def _fill(self) -> None:
-        if self._paused or self._closed:
+        if self._paused or self._closed or self._held:
             return
         while len(self._ready) + self._current_in_flight() < self.depth:
             task = asyncio.create_task(self._log_in(self._epoch))
@@ -174,9 +176,23 @@ class LoginPool:
                 self.discarded += 1
             self._fill()
             current = [task for task, epoch in self._in_flight.items() if epoch == self._epoch]
-            if self._paused or self._closed or not current:
+            if self._paused or self._closed or self._held or not current:
                 return None
             await asyncio.wait(current, return_when=asyncio.FIRST_COMPLETED)
+
+    async def hold(self, within: float) -> None:
+        """Log in no more until release(), and let the logins in flight land first. A case
+        that logs out calls this: on a target without a jti, a login of the same user in the
+        same second mints the very tokens being revoked, and on a target that keeps refresh
+        tokens as a list it puts them back, so a login made ahead would decide that case."""
+        self._held = True
+        pending = list(self._in_flight)
+        if pending:
+            await asyncio.wait(pending, timeout=within)
+
+    def release(self) -> None:
+        """The case that held the pool is over; logging in ahead resumes at the next take."""
+        self._held = False
 
     def invalidate(self, *, refill: bool) -> None:
         """The target's clock moved, it restarted, or the user changed: nothing logged in so

@@ -242,12 +242,16 @@ async def _decide(
     again on logins of its own, so that the optimisation can never be the cause of a verdict."""
     context = make(pool)
     result = await _run_case(case, context, deadline)
+    if pool is not None:
+        pool.release()
     if context.took_suspect_session and result.outcome is not Outcome.PASS:
         again = make(pool)
         # Logins of its own only; but the pool still hears of every clock move the case makes,
         # or it would hand the next case a session from before it.
         again.fresh_logins = True
         result = await _run_case(case, again, deadline)
+        if pool is not None:
+            pool.release()
     return result
 
 

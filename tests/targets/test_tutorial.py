@@ -62,13 +62,6 @@ def test_every_verdict_on_the_tutorial_server(node_targets: Path) -> None:
     suite = run_suite(load_profile(PROFILE))
     verdicts = _verdicts(suite)
     wanted = {case_id: outcome for outcome, ids in EXPECTED.items() for case_id in ids.split()}
-    # Known timing dependence, to be fixed in the case: this server mints byte-identical tokens
-    # within a second (no jti) and keeps refresh tokens as strings in a list, so a login the
-    # suite makes ahead for a later case can put CONC-LOGOUT-01's logged-out token back in the
-    # list. Its FAIL then really belongs to LOGIN-OK-03's cause; until the case checks that
-    # premise, either verdict is accepted here (and only here).
-    racy = verdicts.pop("CONC-LOGOUT-01")
-    assert racy in (Outcome.PASS, Outcome.FAIL)
     assert {c: o for c, o in verdicts.items() if o is not Outcome.PASS} == wanted
     details = {result.case.id: result.detail for result in suite.results}
     for case_id in BYTE_EXACT:
