@@ -13,7 +13,6 @@ Layers (each overridable, as pytest-playwright intends):
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,21 +21,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from conformance.outcomes import HarnessError
+from e2e.driver import CHROMIUM_FLAGS
+from e2e.driver import chromium_executable as driver_chromium_executable
 from e2e.frontend_build import ensure_default_build
 from e2e.harness import Harness, Tab
 from e2e.network import NetworkLog
 from e2e.servers import RunningServer, ServerSpec, start_server
 
 SCHEMES = ("queue", "promise")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 #: Server configurations by name: which build they serve and their extra settings.
 #: "{workdir}" in a value becomes the session's temporary folder.
@@ -59,14 +52,11 @@ SERVER_SETTINGS: dict[str, tuple[str, dict[str, str]]] = {
 
 
 def chromium_executable() -> str | None:
-    """$DUALTOKEN_CHROMIUM, else Debian's /usr/bin/chromium, else None (Playwright's own)."""
-    configured = os.environ.get("DUALTOKEN_CHROMIUM")
-    if configured:
-        if not Path(configured).is_file():
-            raise pytest.UsageError(f"DUALTOKEN_CHROMIUM={configured}: no such file")
-        return configured
-    system = Path("/usr/bin/chromium")
-    return str(system) if system.is_file() else None
+    """The client suite's choice of Chromium, with a bad $DUALTOKEN_CHROMIUM as a usage error."""
+    try:
+        return driver_chromium_executable()
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.fixture(scope="session")
