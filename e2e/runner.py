@@ -4,19 +4,14 @@ with the browser's network log, and on a deviation a screenshot and a Playwright
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Error, sync_playwright
 
 from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
@@ -31,6 +26,7 @@ from conformance.profile import (
 from conformance.redaction import Redactor
 from conformance.runner import CaseResult, SuiteResult
 from e2e.api import Api, ApiStartError, ExternalApi, start_api
+from e2e.app import AppLaunch, LaunchError
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
 from e2e.driver import AppDriver, launch_chromium
 from e2e.profile import ClientProfile
@@ -58,58 +54,6 @@ def report_profile(profile: ClientProfile, api_url: str) -> Profile:
         time=TimeSpec(mode="clock"),
         source=profile.source,
     )
-
-
-@contextmanager
-def _app_process(profile: ClientProfile, api: Api, workdir: Path) -> Iterator[str]:
-    """The app's base URL; starts `[app] command` first when the profile gives one."""
-    app = profile.app
-    if app.static is not None:
-        yield api.url
-        return
-    process: subprocess.Popen[bytes] | None = None
-    if app.command:
-        port = urlsplit_port(app.url)
-        values = {"api_url": api.url, "app_port": str(port)}
-        env = {key: value.format(**values) for key, value in app.env.items()}
-        log = (workdir / "app.log").open("wb")
-        process = subprocess.Popen(
-            app.command.format(**values),
-            shell=True,
-            cwd=app.cwd,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for_app(app.url, app.ready_timeout, process)
-        yield app.url
-    finally:
-        if process is not None:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-
-
-def urlsplit_port(url: str) -> int:
-    match = re.search(r":(\d+)(/|$)", url.split("//", 1)[-1])
-    return int(match.group(1)) if match else 80
-
-
-def _wait_for_app(url: str, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise ClientUnreachable(f"[app] command exited with status {process.returncode}")
-            with suppress(httpx.TransportError):
-                if client.get(url).status_code < 500:
-                    return
-            time.sleep(0.2)
-    raise ClientUnreachable(f"[app] url: {url} did not answer within {timeout:g} s")
 
 
 def _run_case(
@@ -188,7 +132,8 @@ def run_client_suite(
     run = run or ClientRun()
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="dualtoken-e2e-"))
-    cors = "" if profile.app.static is not None else _origin(profile.app.url)
+    # The app's port is picked first: the API must allow the app's origin before it starts.
+    launch = AppLaunch(profile.app)
     api: Api
     try:
         if profile.api.server_profile is not None:
@@ -200,14 +145,14 @@ def run_client_suite(
                 rotation=profile.api.rotation,
                 cookie=profile.api.cookie,
                 static=profile.app.static,
-                cors_origin=cors,
+                cors_origin=launch.origin,
                 log_dir=workdir,
             )
     except ApiStartError as exc:
         raise ClientUnreachable(f"the API is not usable: {exc}") from None
     results: list[CaseResult] = []
     try:
-        with _app_process(profile, api, workdir) as app_url, sync_playwright() as playwright:
+        with launch.running(api.url) as app_url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
                 for client_case in selected:
@@ -217,6 +162,8 @@ def run_client_suite(
                         on_result(result)
             finally:
                 browser.close()
+    except LaunchError as exc:
+        raise ClientUnreachable(str(exc)) from None
     finally:
         api.stop()
     redact = redactor if redactor is not None else Redactor()
@@ -258,8 +205,3 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         refresh_ttl=server.lifetimes.refresh,
     )
     return replace(profile, api=api), external
-
-
-def _origin(url: str) -> str:
-    match = re.match(r"^(https?://[^/]+)", url)
-    return match.group(1) if match else url
