@@ -38,9 +38,12 @@ __all__ = ["main"]
 USAGE_ERROR = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+PROG = "python -m conformance"
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance",
+        prog=prog,
         description="Check a dual-token (JWT access + refresh) server against the conformance "
         "catalogue, case by case, with spec references.",
     )
@@ -137,10 +140,10 @@ def _write_reports(suite: SuiteResult, args: argparse.Namespace) -> None:
             print(f"wrote {path}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         profile = _profile(args)
     except ProfileError as exc:

@@ -34,9 +34,12 @@ USAGE_ERROR = 2
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "profiles" / "frontend-queue.toml"
 
 
-def build_parser() -> argparse.ArgumentParser:
+PROG = "python -m e2e"
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m e2e",
+        prog=prog,
         description="Check a single-page app's dual-token refresh in real Chromium, case by "
         "case, against the embedded reference server with faults on /refresh.",
     )
@@ -98,12 +101,12 @@ def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     # A SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the API and the app are stopped.
     signal.signal(signal.SIGTERM, _interrupt)
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         profile = load_client_profile(args.client_profile or DEFAULT_PROFILE)
     except ProfileError as exc:

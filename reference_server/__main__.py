@@ -17,10 +17,12 @@ from reference_server.serving import serve
 from reference_server.store import TokenStore
 from reference_server.users import UsersFileError, hash_password
 
+PROG = "python -m reference_server"
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m reference_server",
+        prog=prog,
         description="dualtoken reference server. Settings come from DUALTOKEN_* variables.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -68,8 +70,8 @@ async def _check_store(store: TokenStore) -> None:
         await store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
+    args = _parser(prog).parse_args(argv)
     if args.hash_password:
         password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
         print(hash_password(password.rstrip("\n")))
