@@ -7,6 +7,7 @@ requests and then one every `window / limit` seconds.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Protocol
 
 _MAX_CLIENTS = 100_000
@@ -18,6 +19,10 @@ class SharedCounter(Protocol):
     async def rate_hit(
         self, client: str, now: float, *, interval: float, window: float
     ) -> float: ...
+
+    async def rate_hit_and_any_revoked(
+        self, client: str, now: float, *, interval: float, window: float, keys: Sequence[str]
+    ) -> tuple[float, bool]: ...
 
 
 class RateLimiter:
@@ -71,4 +76,25 @@ class SharedRateLimiter(RateLimiter):
         if not self.enabled:
             return 0
         late = await self._store.rate_hit(client, now, interval=self._interval, window=self.window)
-        return max(1, math.ceil(late)) if late > 0 else 0
+        return _retry_after(late)
+
+    def counts_in(self, store: object) -> bool:
+        """True when *store* is the one this limiter counts in (so one round trip can do both)."""
+        return store is self._store
+
+    async def check_and_lookup(
+        self, client: str, now: float, revocation_keys: Sequence[str]
+    ) -> tuple[int, bool]:
+        """`check`, and if allowed whether any of *revocation_keys* is revoked: one round trip.
+
+        A refused request gets (seconds to wait, False): its keys were not looked up. Only for
+        an enabled limiter (a disabled one has nothing to count: ask the store alone).
+        """
+        late, revoked = await self._store.rate_hit_and_any_revoked(
+            client, now, interval=self._interval, window=self.window, keys=revocation_keys
+        )
+        return _retry_after(late), revoked
+
+
+def _retry_after(late: float) -> int:
+    return max(1, math.ceil(late)) if late > 0 else 0
