@@ -162,6 +162,10 @@ class TargetProcess:
         await self.stop()
         await self.start()
 
+    def running(self) -> bool:
+        """Whether the command's process is still alive (it may have crashed mid-run)."""
+        return self._process is not None and self._process.poll() is None
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._log.unlink()

@@ -4,6 +4,7 @@ with the browser's network log, and on a deviation a screenshot and a Playwright
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import time
 import traceback
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Error, sync_playwright
 
+from conformance.launch import TargetProcess
 from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
 from conformance.profile import (
     Profile,
@@ -25,6 +27,7 @@ from conformance.profile import (
 )
 from conformance.redaction import Redactor
 from conformance.runner import CaseResult, SuiteResult
+from conformance.target import Target
 from e2e.api import Api, ApiStartError, ExternalApi, start_api
 from e2e.app import AppLaunch, LaunchError
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
@@ -138,7 +141,11 @@ def run_client_suite(
     try:
         if profile.api.server_profile is not None:
             profile, external = with_their_api(profile, profile.api.server_profile)
-            external.check()
+            try:
+                external.check()
+            except ApiStartError:
+                external.stop()  # a backend the suite started must not outlive the run
+                raise
             api = external
         else:
             api = start_api(
@@ -179,15 +186,21 @@ def run_client_suite(
 
 def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, ExternalApi]:
     """The client profile with the API facts of a team's server profile (its base URL, clock,
-    lifetimes, paths, rotation and refresh carrier), and that API."""
+    lifetimes, paths, rotation and refresh carrier), and that API: started by the suite when the
+    server profile gives `[target] command`, else found running at its `base_url`."""
     try:
         server = load_profile(path)
     except ProfileError as exc:
         raise ClientUnreachable(f"[api] server_profile: {exc}") from None
-    if not server.target.base_url or server.time.mode != "clock":
+    if server.time.mode != "clock":
         raise ClientUnreachable(
-            f"[api] server_profile: {path} needs [target] base_url and [time] mode = 'clock' "
-            "(the client suite expires tokens by moving the server's clock)"
+            f"[api] server_profile: {path} needs [time] mode = 'clock' and a clock_path (the "
+            f"client suite expires tokens by moving the server's clock), not {server.time.mode!r}"
+        )
+    if not server.target.base_url and not server.target.command:
+        raise ClientUnreachable(
+            f"[api] server_profile: {path} needs [target] base_url or command: the browser "
+            "reaches the API over HTTP (an in-process app cannot serve it)"
         )
     api = replace(
         profile.api,
@@ -198,10 +211,20 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         logout_path=server.logout[0].path if server.logout else profile.api.logout_path,
         protected_paths=server.protected_paths or profile.api.protected_paths,
     )
+    process: TargetProcess | None = None
+    base_url = server.target.base_url
+    if server.target.command:
+        process = TargetProcess(server.target, ready_path=Target(server).ready_path)
+        try:
+            asyncio.run(process.start())
+        except LaunchError as exc:
+            raise ClientUnreachable(f"[api] server_profile: {exc}") from None
+        base_url = process.base_url
     external = ExternalApi(
-        base_url=server.target.base_url,
+        base_url=base_url,
         clock_path=server.time.clock_path,
         access_ttl=server.lifetimes.access,
         refresh_ttl=server.lifetimes.refresh,
+        process=process,
     )
     return replace(profile, api=api), external
