@@ -8,6 +8,7 @@ server's clock (`POST /__test__/clock`), never by waiting. Nothing in e2e import
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from conformance.launch import TargetProcess
 from reference_server.launcher import LaunchedServer, LaunchError, launch_reference
 
 __all__ = [
@@ -110,22 +112,27 @@ class Api(Protocol):
 
 @dataclass
 class ExternalApi:
-    """A team's own backend, described by its server profile: the suite neither starts nor stops
-    it, and expires tokens through its clock endpoint (the reference server's protocol)."""
+    """A team's own backend, described by its server profile. The suite starts and stops it when
+    the profile gives `[target] command` (*process*), else uses it as it runs and leaves it
+    running; it expires tokens through the backend's clock endpoint (the reference server's
+    protocol: `POST clock_path {"advance": seconds}`)."""
 
     base_url: str
     clock_path: str
     access_ttl: float
     refresh_ttl: float
+    process: TargetProcess | None = None
 
     @property
     def url(self) -> str:
         return self.base_url
 
     def is_running(self) -> bool:
-        return True
+        return self.process is None or self.process.running()
 
     def log_tail(self, lines: int = 30) -> str:
+        if self.process is not None:
+            return self.process.output() or "(no output)"
         return f"(the API at {self.base_url} is not the suite's: see its own log)"
 
     def client(self) -> httpx.Client:
@@ -160,7 +167,11 @@ class ExternalApi:
             )
 
     def stop(self) -> None:
-        """Not ours to stop."""
+        """Stop the backend if the suite started it; one it found running is not its to stop."""
+        if self.process is not None:
+            asyncio.run(self.process.stop())
+            self.process.close()
+            self.process = None
 
 
 def start_api(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -64,10 +65,18 @@ def test_a_usage_error_names_the_subcommand_typed(
     assert f"usage: dualtoken {name} " in capsys.readouterr().err
 
 
-def test_client_without_the_e2e_extra_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+def test_client_without_the_e2e_extra_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     if importlib.util.find_spec("playwright") is not None:
         pytest.skip("Playwright is installed here; the next test covers the client subcommand")
-    assert main(["client", "--help"]) == 2
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    profile = tmp_path / "theirs.toml"
+    profile.write_text(
+        '[app]\nstatic = "."\n[login]\nurl = "/in"\n[burst]\nscript = "(n) => 0"\n'
+        '[login_view]\nurl = "/login"\n'
+    )
+    assert main(["client", "--client-profile", str(profile)]) == 2
     err = capsys.readouterr().err
     assert "pip install 'dualtoken[e2e]'" in err and "Traceback" not in err
 
