@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sqlite3
 import sys
 
@@ -77,15 +78,19 @@ def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
         print(hash_password(password.rstrip("\n")))
         return 0
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+    if args.workers > 1:
+        # Every worker reads its settings from the environment it inherits: tell them they
+        # are several, so that a SQLite store counts the limits for all of them.
+        os.environ["DUALTOKEN_WORKERS"] = str(args.workers)
     settings = _load_settings()
     warn_if_dev(settings)
     if args.workers < 1:
         print("reference_server: --workers must be at least 1", file=sys.stderr)
         return 2
-    if args.workers > 1 and settings.store.startswith("memory"):
+    if args.workers > 1 and (settings.store.startswith("memory") or settings.store == "sqlite:///"):
         print(
-            "reference_server: DUALTOKEN_STORE=memory:// cannot be shared by several workers; "
-            "use sqlite:///PATH or redis://HOST:PORT/DB",
+            f"reference_server: DUALTOKEN_STORE={settings.store} is private to one process and "
+            "cannot be shared by several workers; use sqlite:///PATH or redis://HOST:PORT/DB",
             file=sys.stderr,
         )
         return 2

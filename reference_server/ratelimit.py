@@ -13,6 +13,21 @@ from typing import Protocol
 _MAX_CLIENTS = 100_000
 
 
+def gcra(tat: float | None, now: float, *, interval: float, window: float) -> tuple[float, float]:
+    """One request against a client's theoretical arrival time *tat* (None: never seen).
+
+    Returns (the new tat to keep, 0) when allowed, else (tat unchanged, seconds too early).
+    The stores that count for every worker (SQLite; Redis in Lua) apply this same rule.
+    """
+    if tat is None or tat < now or tat > now + window:
+        # Idle client, or a test clock moved backwards: start afresh.
+        tat = now
+    new_tat = tat + interval
+    if new_tat - now > window:
+        return tat, new_tat - now - window
+    return new_tat, 0.0
+
+
 class SharedCounter(Protocol):
     """A store that runs the GCRA itself, for every worker at once (store.RedisStore)."""
 
@@ -44,13 +59,11 @@ class RateLimiter:
         """Count one request; return 0 if allowed, else the seconds to wait (for Retry-After)."""
         if not self.enabled:
             return 0
-        tat = self._tat.get(client, now)
-        if tat < now or tat > now + self.window:
-            # Idle client, or a test clock moved backwards: start afresh.
-            tat = now
-        new_tat = tat + self._interval
-        if new_tat - now > self.window:
-            return max(1, math.ceil(new_tat - now - self.window))
+        new_tat, late = gcra(
+            self._tat.get(client), now, interval=self._interval, window=self.window
+        )
+        if late > 0:
+            return _retry_after(late)
         if len(self._tat) >= _MAX_CLIENTS:
             self._forget_idle(now)
         self._tat[client] = new_tat

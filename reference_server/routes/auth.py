@@ -73,13 +73,13 @@ async def login(
     body: LoginRequest, response: Response, services: ServicesDep, now: Now
 ) -> TokenResponse:
     """Check the username and password; answer an access token and a refresh token."""
-    wait = services.login_throttle.retry_after(body.username, now)
+    wait = await services.login_throttle.wait(body.username, now)
     if wait:
         raise RateLimited(wait)
     try:
         issued = await services.auth.login(body.username, body.password, now)
     except InvalidCredentials:
-        services.login_throttle.failed(body.username, now)
+        await services.login_throttle.record_failure(body.username, now)
         raise AuthFailure(401, "Incorrect username or password") from None
     return _token_response(services, issued, response)
 

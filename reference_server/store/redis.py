@@ -7,6 +7,7 @@ times, so a test clock moved far from wall time neither keeps entries forever no
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,6 +69,17 @@ return {'0', redis.call('EXISTS', unpack(KEYS, 2))}
 """
 )
 
+# The failed logins of one account in (now - window, now] (login_throttle.SharedLoginThrottle):
+# a sorted set of failure times. Failures outside the window (or after now: a test clock moved
+# back) are dropped first. KEYS[1] account; ARGV: now, now - window (as Python wrote them, so no
+# digits are lost to Lua's number formatting). Returns {count, oldest time or '0'}.
+_LOGIN_FAILURES = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2] or '0'}
+"""
+
 
 def _ttl(until: float, now: float) -> int:
     return max(1, math.ceil(until - now))
@@ -86,6 +98,7 @@ class RedisStore:
         self._rotate_script: Any = self._redis.register_script(_ROTATE)
         self._rate_script: Any = self._redis.register_script(_RATE_HIT)
         self._rate_and_revoked_script: Any = self._redis.register_script(_RATE_HIT_AND_ANY_REVOKED)
+        self._login_failures_script: Any = self._redis.register_script(_LOGIN_FAILURES)
 
     def _k(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -150,6 +163,22 @@ class RedisStore:
             args=[repr(now), repr(interval), repr(window)],
         )
         return float(late), int(revoked) > 0
+
+    async def login_failures(
+        self, username: str, now: float, *, window: float
+    ) -> tuple[int, float]:
+        count, oldest = await self._login_failures_script(
+            keys=[self._k("login", username)], args=[repr(now), repr(now - window)]
+        )
+        return int(count), float(oldest)
+
+    async def add_login_failure(self, username: str, now: float, *, window: float) -> None:
+        key = self._k("login", username)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            # A random member: two failures at the same instant are two failures.
+            pipe.zadd(key, {secrets.token_hex(8): now})
+            pipe.pexpire(key, math.ceil(window * 1000) + 1000)
+            await pipe.execute()
 
     async def purge(self, now: float) -> int:
         return 0  # Redis expires entries on its own
