@@ -226,5 +226,8 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         access_ttl=server.lifetimes.access,
         refresh_ttl=server.lifetimes.refresh,
         process=process,
+        refresh=server.refresh,
+        client_auth=server.client,
+        refresh_token_field=server.login.refresh_token_field,
     )
     return replace(profile, api=api), external
