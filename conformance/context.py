@@ -8,8 +8,8 @@ import base64
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -41,7 +41,7 @@ from conformance.verify import (
     verify_success,
 )
 
-__all__ = ["OAUTH_ERROR_CODES", "CaseContext", "Session"]
+__all__ = ["LOGIN_CONCURRENCY", "OAUTH_ERROR_CODES", "CaseContext", "Session"]
 
 # RFC 6749 §5.2: the error codes of a token endpoint's refusal.
 OAUTH_ERROR_CODES = frozenset(
@@ -54,6 +54,10 @@ OAUTH_ERROR_CODES = frozenset(
         "invalid_scope",
     }
 )
+# Logins with other credentials that a case sends as one set, in no particular order, go this
+# many at a time: enough that a slow login (a password KDF) does not make a slow case, few
+# enough to stay a client's traffic rather than a load test.
+LOGIN_CONCURRENCY = 8
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
 _BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
 
@@ -287,20 +291,70 @@ class CaseContext:
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
         """Log in with the profile's credentials; a refusal is a precondition failure. With the
         default credentials the session may come from the pool of logins made ahead."""
-        default = username is None and password is None
-        if default and self.pool is not None and not self.fresh_logins:
-            ahead = await self.pool.take()
+        if username is None and password is None:
+            ahead = await self._session_ahead()
             if ahead is not None:
-                self.exchanges.extend(ahead.exchanges)
-                if ahead.risky_before != self.target.risky_events:
-                    self.took_suspect_session = True
-                return ahead.session
+                return ahead
         response = await self.login_response(username, password)
         if not response.is_success:
             raise PreconditionFailed(
                 f"login with the profile's credentials failed: {describe(response)}"
             )
         return await self._session_from_login(response)
+
+    async def _session_ahead(self) -> Session | None:
+        """A session logged in ahead with the profile's credentials, when the case may have one
+        (it has not read or moved the clock or logged in otherwise yet); None: log in now."""
+        if self.pool is None or self.fresh_logins:
+            return None
+        ahead = await self.pool.take()
+        if ahead is None:
+            return None
+        self.exchanges.extend(ahead.exchanges)
+        if ahead.risky_before != self.target.risky_events:
+            self.took_suspect_session = True
+        return ahead.session
+
+    async def login_responses(
+        self, credentials: Sequence[tuple[str | None, str | None]]
+    ) -> AsyncIterator[httpx.Response]:
+        """Logins with other (username, password) pairs (None keeps the profile's) whose order
+        does not matter to the case: their answers in the order given, recorded in that order.
+        They go LOGIN_CONCURRENCY at a time, so that a slow login costs the case about one
+        login's time, not one per pair; one by one where the suite paces logins in real time
+        under a declared throttle (the pacer counts a refusal only once it is answered).
+
+        A login that raised (no answer) raises when its turn comes, after the case has judged
+        the answers before it: the verdict is the one logins sent one by one would give."""
+        self.fresh_logins = True
+        pacer = self.pacer
+        if pacer is not None and pacer.login is not None and pacer.real_time and self.paced:
+            for name, password in credentials:
+                yield await self.login_response(name, password)
+            return
+        gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
+        # Each login records into a context of its own, so the exchanges keep the order given.
+        attempts = [replace(self, exchanges=[], notes=[]) for _ in credentials]
+
+        async def send(
+            attempt: CaseContext, name: str | None, password: str | None
+        ) -> httpx.Response:
+            async with gate:
+                return await attempt.login_response(name, password)
+
+        answers = await asyncio.gather(
+            *(
+                send(attempt, name, password)
+                for attempt, (name, password) in zip(attempts, credentials, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        for attempt in attempts:
+            self.exchanges.extend(attempt.exchanges)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            yield answer
 
     async def _session_from_login(self, response: httpx.Response) -> Session:
         try:
@@ -623,7 +677,11 @@ class CaseContext:
             )
 
     async def login_control(self) -> Session:
-        """A login with the profile's credentials, the same shape as the bad ones that follow."""
+        """A login with the profile's credentials, the same shape as the bad ones that follow
+        (one logged in ahead is such a login: the pool logs in with exactly this request)."""
+        ahead = await self._session_ahead()
+        if ahead is not None:
+            return ahead
         response = await self.login_response()
         self.control(response, "a login with the profile's credentials")
         return await self._session_from_login(response)

@@ -105,8 +105,10 @@ async def password_exact(ctx: CaseContext) -> None:
     await ctx.login_control()
     password = ctx.profile.credentials.password
     variants = [password.swapcase(), password + " ", " " + password]
-    for variant in [v for v in variants if v != password]:
-        response = await ctx.login_response(password=variant)
+    variants = [v for v in variants if v != password]
+    answers = ctx.login_responses([(None, variant) for variant in variants])
+    for variant in variants:
+        response = await anext(answers)
         ctx.expect_login_rejected(response, f"login with password {variant!r}")
 
 
@@ -138,8 +140,12 @@ async def empty_password(ctx: CaseContext) -> None:
 )
 async def no_enumeration(ctx: CaseContext) -> None:
     await ctx.login_control()
-    wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
-    unknown = await ctx.login_response(username="no-such-user-7f3a9c")
+    wrong, unknown = [
+        response
+        async for response in ctx.login_responses(
+            [(None, ctx.profile.credentials.password + "-wrong"), ("no-such-user-7f3a9c", None)]
+        )
+    ]
     if (wrong.status_code, wrong.content) != (unknown.status_code, unknown.content):
         raise CaseFailure(
             "identical answers",
