@@ -232,8 +232,11 @@ class CaseContext:
         self, username: str | None = None, password: str | None = None
     ) -> httpx.Response:
         if username is not None or password is not None:
-            # Counting or timing logins of its own (throttling, lock-out): nothing ahead of it.
+            # Counting or timing logins of its own (throttling, lock-out): nothing ahead of it,
+            # and no logins made ahead in between.
             self.fresh_logins = True
+            if self.pool is not None:
+                self.pool.quiet()
         response = await self.send_login(self.login_payload(username, password))
         self._note_session(response)
         return response
@@ -314,6 +317,12 @@ class CaseContext:
         if ahead.risky_before != self.target.risky_events:
             self.took_suspect_session = True
         return ahead.session
+
+    async def settle_logins_ahead(self) -> None:
+        """Before a probe that counts the target's answers to wrong logins: no logins made
+        ahead start, and those in flight land first (see LoginPool.settle)."""
+        if self.pool is not None:
+            await self.pool.settle(self.target.timeout)
 
     async def login_responses(
         self, credentials: Sequence[tuple[str | None, str | None]]
@@ -501,12 +510,16 @@ class CaseContext:
 
     # --- time -----------------------------------------------------------------------------
 
-    def _time_changed(self, *, done: bool = True) -> None:
+    def _time_changed(
+        self, *, done: bool = True, clock_only: bool = False, refill: bool = True
+    ) -> None:
         """The target's time or state moves (`done`: has moved): sessions logged in before
-        are stale, and so are logins still in flight."""
+        are stale, and so are logins still in flight (unless only the clock moved and the
+        pool can tell a login minted after the move). `refill=False`: logins ahead would be
+        refused now (a disabled user), so none start until a case asks for one."""
         self.fresh_logins = True
         if self.pool is not None:
-            self.pool.invalidate(refill=done)
+            self.pool.invalidate(refill=done and refill, clock_only=clock_only)
 
     async def now(self) -> float:
         # The case compares times from here on: its logins must not predate this reading. A
@@ -518,9 +531,9 @@ class CaseContext:
 
     async def advance(self, seconds: float) -> None:
         # Before and after: a login that started while the clock was moving is stale too.
-        self._time_changed(done=False)
+        self._time_changed(done=False, clock_only=True)
         await self.clock.advance(seconds, self.exchanges)
-        self._time_changed()
+        self._time_changed(clock_only=True)
 
     async def fresh_rate_window(self) -> None:
         """Start the refresh rate-limit window afresh: move the target's clock past it, or (forge,
@@ -567,7 +580,9 @@ class CaseContext:
 
     async def disable_user(self) -> None:
         await self.run_hook(self.profile.disable_user, "disable_user")
-        self._time_changed()
+        # Logins ahead for a disabled user are refused, and each would count against a login
+        # throttle: none until the user is back.
+        self._time_changed(refill=False)
 
     async def enable_user(self) -> None:
         await self.run_hook(self.profile.enable_user, "enable_user")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -209,10 +210,10 @@ async def _keep_under_limits(pacer: Pacer, clock: TimeControl, pool: LoginPool |
     if pacer.real_time or not pacer.spent_half():
         return
     if pool is not None:
-        pool.invalidate(refill=False)
+        pool.invalidate(refill=False, clock_only=True)
     await clock.advance(pacer.longest_window + 1, [])
     if pool is not None:
-        pool.invalidate(refill=True)
+        pool.invalidate(refill=True, clock_only=True)
     pacer.moved_past_windows()
 
 
@@ -226,9 +227,33 @@ def _login_pool(
         context = CaseContext(profile, target, clock, forger, exchanges=record, pacer=pacer)
         return await context.login()
 
+    frozen = clock.mode == "freeze"
     return LoginPool(
-        log_in, wall_clock=clock.mode != "freeze", risky_events=lambda: target.risky_events
+        log_in,
+        wall_clock=not frozen,
+        risky_events=lambda: target.risky_events,
+        minted_now=_minted_at_frozen_now if frozen else None,
     )
+
+
+def _minted_at_frozen_now(session: Session) -> bool:
+    """Freeze mode: the session's tokens say they were issued in the frozen clock's current
+    second (time.time() is the frozen clock here), so after every move of it so far. Tokens
+    without an `iat` cannot show it. The frozen clock starts on a whole second and moves by
+    whole seconds; off one, this cannot be shown to the second, so nothing is carried."""
+    now = time.time()
+    if now != int(now):
+        return False
+    for token in (session.access, session.refresh):
+        try:
+            issued = decode_unverified(token)[1].get("iat")
+        except Exception:
+            if token is session.access:
+                return False
+            continue  # an opaque refresh token: the access token speaks for the login
+        if not isinstance(issued, int | float) or issued != now:
+            return False
+    return True
 
 
 async def _decide(

@@ -48,6 +48,7 @@ async def throttled(ctx: CaseContext) -> None:
     # paces its logins under it, so this probe alone goes unpaced and stops one past it.
     declared = ctx.profile.login_throttle.limit
     attempts = min(ATTEMPTS, declared + 1) if declared else ATTEMPTS
+    await ctx.settle_logins_ahead()
     with ctx.unpaced():
         await _probe(ctx, attempts)
 
