@@ -298,12 +298,28 @@ class CaseContext:
             ahead = await self._session_ahead()
             if ahead is not None:
                 return ahead
+        return await self._log_in_itself(username, password)
+
+    async def _log_in_itself(
+        self, username: str | None = None, password: str | None = None
+    ) -> Session:
         response = await self.login_response(username, password)
         if not response.is_success:
             raise PreconditionFailed(
                 f"login with the profile's credentials failed: {describe(response)}"
             )
         return await self._session_from_login(response)
+
+    async def login_now(self) -> Session:
+        """A login made now, not ahead, for a case that compares its tokens with others minted
+        at about the same moment (same-second logins, an immediate refresh): a session logged
+        in ahead may be up to MAX_AGE_S old on a running clock, and whether two tokens share a
+        second would then be luck, more of it the busier the machine. On a frozen clock every
+        session of the current clock state was minted at this very instant, so one made ahead
+        will do."""
+        if self.clock.mode == "freeze":
+            return await self.login()
+        return await self._log_in_itself()
 
     async def _session_ahead(self) -> Session | None:
         """A session logged in ahead with the profile's credentials, when the case may have one

@@ -123,12 +123,19 @@ class LoginPool:
         self._refill_cap = MAX_DEPTH
         self.handed_out = 0
         self.discarded = 0
+        # Logins in flight across a move of the frozen clock, kept because minted after it.
+        self.carried = 0
         self.most_in_flight = 0
 
     @staticmethod
     def _now() -> float:
         # The loop's clock: real even while freezegun freezes time.time().
         return asyncio.get_running_loop().time()
+
+    @property
+    def login_seconds(self) -> float:
+        """How long a login takes, as measured so far (0 before the first one landed)."""
+        return self._login_s
 
     @property
     def depth(self) -> int:
@@ -219,6 +226,7 @@ class LoginPool:
             # Only the clock moved while it was in flight, and the target minted its tokens
             # after that: it is a login of the current clock state.
             epoch = self._epoch
+            self.carried += 1
         return Prefetched(session, exchanges, risky, epoch, arrived=self._now())
 
     def _note_uniqueness(self, session: Session) -> None:

@@ -61,7 +61,7 @@ async def refreshed_differs(ctx: CaseContext) -> None:
     # Two sessions: on real time, a login and its refresh may straddle a second by luck.
     pairs = []
     for _ in range(2):
-        session = await ctx.login()
+        session = await ctx.login_now()
         pairs.append((session, await ctx.refresh(session)))
     if any(session.access == refreshed.access for session, refreshed in pairs):
         raise CaseFailure(
