@@ -57,7 +57,7 @@ OAUTH_ERROR_CODES = frozenset(
 # Logins with other credentials that a case sends as one set, in no particular order, go this
 # many at a time: enough that a slow login (a password KDF) does not make a slow case, few
 # enough to stay a client's traffic rather than a load test.
-LOGIN_CONCURRENCY = 8
+LOGIN_CONCURRENCY = 12
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
 _BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
 
@@ -237,16 +237,15 @@ class CaseContext:
             self.fresh_logins = True
             if self.pool is not None:
                 self.pool.quiet()
-        response = await self.send_login(self.login_payload(username, password))
-        self._note_session(response)
-        return response
+        return await self.send_login(self.login_payload(username, password))
 
     async def send_login(
         self, payload: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
     ) -> httpx.Response:
-        """POST `payload` to the login path, in its encoding, with the client's Basic auth."""
+        """POST `payload` to the login path, in its encoding, with the client's Basic auth.
+        A session it opens is noted, to be logged out at the end of the run."""
         login = self.profile.login
-        return await self.send_body(
+        response = await self.send_body(
             "POST",
             login.path,
             payload,
@@ -254,6 +253,8 @@ class CaseContext:
             headers={**self.client_headers(), **(headers or {})},
             kind="login",
         )
+        self._note_session(response)
+        return response
 
     def _note_session(self, response: httpx.Response) -> None:
         """Every login answer with tokens is a session the run must log out at its end, also

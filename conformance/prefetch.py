@@ -51,6 +51,7 @@ from conformance.sessions import Session
 __all__ = ["LoginPool", "Prefetched"]
 
 MAX_DEPTH = 16
+START_DEPTH = MAX_DEPTH
 # Logins in flight at once, whatever started them: a client's traffic, not a load test.
 MAX_IN_FLIGHT = 2 * MAX_DEPTH
 # On a clock that moves by itself, a session older than this is not handed out.
@@ -140,7 +141,10 @@ class LoginPool:
     @property
     def depth(self) -> int:
         if self._login_s == 0.0 or math.isinf(self._between_takes_s):
-            return 1
+            # Nothing measured yet: a full run takes well over a hundred sessions, so the
+            # first few are never wasted, and against a slow login they save its first cases
+            # a login's time each.
+            return START_DEPTH
         wanted = math.ceil(self._login_s / max(self._between_takes_s, 1e-3)) + 1
         if self._taken_this_epoch == 0:
             wanted = min(wanted, self._refill_cap)
@@ -169,9 +173,11 @@ class LoginPool:
         whatever moves the clock, one minted after the move lands soon. (The logins `_fill`
         starts go all at once, so they cannot do that.)"""
         while not self._closed:
-            await asyncio.sleep(max(self._login_s / PIPELINE, 0.01))
+            slow = self._login_s >= SLOW_LOGIN_S
+            # A fast login needs none of this: look again now and then, in case it slows.
+            await asyncio.sleep(self._login_s / PIPELINE if slow else 0.1)
             wanted = (
-                self._login_s >= SLOW_LOGIN_S
+                slow
                 and not (self._paused or self._held or self._closed or self._changing)
                 # Demand: a session was taken within about a login's time.
                 and self._now() - self._last_take <= 2 * self._login_s

@@ -48,7 +48,7 @@ CASE_DEADLINE = 120.0
 # Neighbouring cases that declare `overlaps` run this many at a time, against a slow login only
 # (a login at least OVERLAP_LOGIN_S): there each spends most of its time waiting for logins
 # with other credentials to be hashed. Elsewhere cases run one by one, in catalogue order.
-OVERLAP = 4
+OVERLAP = 6
 OVERLAP_LOGIN_S = 0.1
 
 
