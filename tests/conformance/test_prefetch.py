@@ -22,12 +22,14 @@ from conformance.runner import OVERLAP, _minted_at_frozen_now, run_suite, select
 from conformance.sessions import Session
 from tests.targets.slow_login import LOGIN_DELAY_S, slow_login_app
 
-# Every case logging in itself, this run took 99 s on the project's 2-core machine when quiet
-# (202 logins that hash); round 2's logins ahead, 48 s. With logins kept across clock moves,
-# controls taken from the pool, other-credential logins concurrent and the login cases
-# overlapping, it takes about 11 s when quiet (see the issue 8 note for measured figures). The
-# bound leaves room for a machine that others keep busy, and still fails if any of those
-# steps is lost (each is worth more than the 4 s of slack).
+# What a 0.5 s login may add to a full run, over the same run with an instant login measured
+# just before it (so that both see the same neighbours on the machine). Every case logging in
+# itself, the run took 99 s on the project's 2-core machine when quiet (202 logins that hash);
+# round 2's logins ahead, 48 s. Now it takes about 10-12 s when quiet, of which about 1.3 s is
+# the instant run's own work. The bound leaves room for a machine that others keep busy (CI
+# runners are), and still fails if any step is lost: keeping logins across clock moves,
+# controls from the pool, concurrent other-credential logins and the batched throttle probe
+# are each worth more than the slack.
 BOUND_S = 15.0
 # Logins the run may have in flight at once, all sources together: the pool's bound, and
 # overlapping cases with their concurrent logins each.
@@ -59,7 +61,7 @@ def test_a_slow_login_target_gets_a_fast_run_with_the_same_verdicts() -> None:
     assert suite.logins_ahead >= 50
     assert suite.logins_carried > 0
     assert 1 < app.most_in_flight <= MOST_IN_FLIGHT
-    assert took < BOUND_S
+    assert took - baseline < BOUND_S
 
 
 def test_without_logins_ahead_every_case_logs_in_itself() -> None:
