@@ -308,9 +308,13 @@ class AppDriver:
             )
             return answered and (not key or self.stored(key, page) is not None)
 
-        if not self.profile.login.url and not self.wait_for(logged_in, timeout_ms):
+        # A login URL too: a page that never showed the login view is not yet logged in, and a
+        # burst fired before the tokens arrive would be judged on calls that carry none.
+        if not self.wait_for(logged_in, timeout_ms):
+            how = f"[login] url {self.profile.login.url}" if self.profile.login.url else "the form"
             raise PreconditionFailed(
-                f"could not log in: no successful POST {login_path} (or no {key!r} stored)"
+                f"could not log in with {how}: no successful POST {login_path} "
+                f"(or no {key!r} stored)"
             )
 
     def shows_login_view(self, page: Page | None = None) -> bool:
@@ -413,8 +417,13 @@ class AppDriver:
         logout = self.profile.logout
         if logout.selector:
             self.page.click(logout.selector)
-        else:
+            return
+        try:
             self.page.evaluate(f"({logout.script})()")
+        except Error as exc:
+            if "context was destroyed" in exc.message or "navigation" in exc.message:
+                return  # the script navigated away (e.g. to a logout page): that is its job
+            raise HarnessError(f"[logout] script: {exc.message.splitlines()[0]}") from None
 
     def stored(self, key: str, page: Page | None = None) -> str | None:
         target = page or self.page

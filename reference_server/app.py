@@ -16,11 +16,12 @@ from reference_server.deps import Services
 from reference_server.errors import install_error_handlers
 from reference_server.frontend import mount_frontend
 from reference_server.hotpath import HotRoutes
+from reference_server.login_throttle import LoginThrottle, SharedLoginThrottle
 from reference_server.middleware import BodyLimit
 from reference_server.ratelimit import RateLimiter, SharedRateLimiter
 from reference_server.routes import auth, resources, test_hooks
 from reference_server.shared_users import PullSharedUsers, SharedUsers
-from reference_server.store import RedisStore, TokenStore, open_store
+from reference_server.store import RedisStore, SQLiteStore, TokenStore, open_store
 from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 
@@ -64,15 +65,36 @@ def build_services(
         auth=auth_service,
         refresh_limiter=_refresh_limiter(settings, store),
         shared_users=SharedUsers(users, store),
+        login_throttle=_login_throttle(settings, store),
     )
+
+
+def _counts_for_every_worker(
+    settings: Settings, store: TokenStore
+) -> RedisStore | SQLiteStore | None:
+    """The store in which the limits must be counted, or None to count them in this process.
+
+    Workers and instances sharing a Redis store share its budgets too; so do the workers of
+    one server on a SQLite file. Counted per process, N workers would allow N x the limit.
+    """
+    if isinstance(store, RedisStore):
+        return store
+    if isinstance(store, SQLiteStore) and settings.workers > 1:
+        return store
+    return None
 
 
 def _refresh_limiter(settings: Settings, store: TokenStore) -> RateLimiter:
     limit, window = settings.refresh_rate_limit, settings.refresh_rate_window
-    if isinstance(store, RedisStore):
-        # Workers and instances sharing a Redis store share the budget too.
-        return SharedRateLimiter(limit=limit, window=window, store=store)
+    shared = _counts_for_every_worker(settings, store)
+    if shared is not None:
+        return SharedRateLimiter(limit=limit, window=window, store=shared)
     return RateLimiter(limit=limit, window=window)
+
+
+def _login_throttle(settings: Settings, store: TokenStore) -> LoginThrottle:
+    shared = _counts_for_every_worker(settings, store)
+    return SharedLoginThrottle(store=shared) if shared is not None else LoginThrottle()
 
 
 def default_users(settings: Settings) -> UserDirectory:
