@@ -151,7 +151,7 @@ def test_a_login_in_flight_across_a_clock_move_is_kept_when_minted_after_it() ->
             frozen.tick(901)
             pool.invalidate(refill=False, clock_only=clock_only)
             await asyncio.sleep(0.1)  # it lands, minted at the new time
-            kept = pool.carried == 1
+            kept = pool.carried > 0
             taken = await pool.take()
             await pool.close(within=1)
             return kept, 0 if taken is None else int(taken.session.claims()["iat"])
