@@ -532,7 +532,7 @@ def refresh_token_place(app: AppDriver) -> None:
         raise HarnessError("the login answer carried no refresh_token: nothing to look for")
     allowed = {app.profile.api.refresh_path, app.profile.api.logout_path}
     for recorded in app.recorder.log:
-        if recorded.origin == app.api.url and recorded.path in allowed:
+        if recorded.origin == app.api_origin and recorded.path in allowed:
             continue
         if any(recorded.carries(token) for token in issued):
             raise CaseFailure(

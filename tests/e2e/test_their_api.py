@@ -20,9 +20,10 @@ import pytest
 
 from conformance.launch import free_port
 from conformance.outcomes import Outcome
+from conformance.runner import SuiteResult
 from e2e.api import start_api
 from e2e.catalogue import select_client_cases
-from e2e.profile import load_client_profile
+from e2e.profile import ClientProfile, load_client_profile
 from e2e.runner import ClientUnreachable, run_client_suite
 from tests.e2e.conftest import CLIENTS
 
@@ -43,6 +44,14 @@ def client_profile(tmp_path: Path, app_url: str, server_profile: Path) -> Path:
     return path
 
 
+def run_and_expect(profile: ClientProfile, expected: dict[str, Outcome]) -> SuiteResult:
+    """Run exactly the cases *expected* names; their verdicts must be the ones it gives."""
+    suite = run_client_suite(profile, cases=select_client_cases(list(expected)))
+    verdicts = {result.case.id: result.outcome for result in suite.results}
+    assert verdicts == expected, [(result.case.id, result.detail) for result in suite.results]
+    return suite
+
+
 def test_their_backend_from_a_server_profile(tmp_path: Path) -> None:
     their = start_api(rotation=False, cookie=False, static=CLIENTS / "plainfetch", log_dir=tmp_path)
     try:
@@ -51,23 +60,16 @@ def test_their_backend_from_a_server_profile(tmp_path: Path) -> None:
             REFERENCE_HTTP.read_text().replace("http://127.0.0.1:8000", their.url)
         )
         profile = load_client_profile(client_profile(tmp_path, their.url, server_profile))
-        cases = select_client_cases(
-            [
-                "CLIENT-REFRESH-ONCE-01",
-                "CLIENT-REFRESH-FAIL-01",
-                "CLIENT-ROTATION",
-                "CLIENT-LOGOUT-01",
-            ]
+        run_and_expect(
+            profile,
+            {
+                "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
+                "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
+                # Their server profile declares no rotation: the case does not apply.
+                "CLIENT-ROTATION-01": Outcome.SKIP,
+                "CLIENT-LOGOUT-01": Outcome.PASS,
+            },
         )
-        suite = run_client_suite(profile, cases=cases)
-        verdicts = {r.case.id: r.outcome for r in suite.results}
-        assert verdicts == {
-            "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
-            "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
-            # Their server profile declares no rotation: the case does not apply.
-            "CLIENT-ROTATION-01": Outcome.SKIP,
-            "CLIENT-LOGOUT-01": Outcome.PASS,
-        }, [(r.case.id, r.detail) for r in suite.results]
         assert their.is_running(), "the suite stopped a server it did not start"
     finally:
         their.stop()
@@ -121,30 +123,21 @@ server_profile = "{server_profile}"
 
 [login]{form}"""
     )
-    profile = load_client_profile(client)
-    cases = select_client_cases(
-        [
-            "CLIENT-REFRESH-ONCE-01",
-            "CLIENT-REFRESH-FAIL-01",
-            "CLIENT-REFRESH-TRANSIENT-04",
-            "CLIENT-ROTATION-01",
-            "CLIENT-LOGOUT-01",
-        ]
+    suite = run_and_expect(
+        load_client_profile(client),
+        {
+            "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
+            # The suite's 401 on their /auth/refresh, seen by a page on another origin: were the
+            # route not to match there, the real refresh would succeed and this case would FAIL
+            # (checked by pointing the route at another origin).
+            "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
+            "CLIENT-REFRESH-TRANSIENT-04": Outcome.PASS,
+            # Their opaque refresh tokens rotate; the client sends the new one.
+            "CLIENT-ROTATION-01": Outcome.PASS,
+            # Their server refuses the old refresh token after the client's logout.
+            "CLIENT-LOGOUT-01": Outcome.PASS,
+        },
     )
-    suite = run_client_suite(profile, cases=cases)
-    verdicts = {r.case.id: r.outcome for r in suite.results}
-    assert verdicts == {
-        "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
-        # The suite's 401 on their /auth/refresh, seen by a page on another origin: were the
-        # route not to match there, the real refresh would succeed and this case would FAIL
-        # (checked by pointing the route at another origin).
-        "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
-        "CLIENT-REFRESH-TRANSIENT-04": Outcome.PASS,
-        # Their opaque refresh tokens rotate; the client sends the new one.
-        "CLIENT-ROTATION-01": Outcome.PASS,
-        # Their server refuses the old refresh token after the client's logout.
-        "CLIENT-LOGOUT-01": Outcome.PASS,
-    }, [(r.case.id, r.detail) for r in suite.results]
     their_url = suite.profile.target.base_url
     assert urlsplit(their_url).port not in (None, app_port)
     calls = {(e.method, e.url.split("?")[0]) for r in suite.results for e in r.exchanges}
