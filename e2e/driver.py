@@ -245,9 +245,13 @@ class AppDriver:
         self.app_url = app_url.rstrip("/")
         self.context = browser.new_context()
         self.context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        #: Where the browser calls the API: at its own URL, or at the app's origin when the
+        #: app's server forwards the API's paths to it ([app] proxies_api: a dev-server proxy).
+        #: The network log and every fault are matched there.
+        self.api_origin = _origin(self.app_url if profile.app.proxies_api else api.url)
         keep = {profile.api.login_path, profile.api.refresh_path}
-        self.recorder = Recorder(self.context, api.url, keep)
-        self.refresh_fault = RefreshFault(self.context, api.url, profile.api.refresh_path)
+        self.recorder = Recorder(self.context, self.api_origin, keep)
+        self.refresh_fault = RefreshFault(self.context, self.api_origin, profile.api.refresh_path)
         self.page = self.context.new_page()
         #: Figures a case measured (e.g. /refresh calls per burst), collected by the runner.
         self.measurements: dict[str, object] = {}
@@ -388,9 +392,10 @@ class AppDriver:
     def refuse_protected_after_refresh(self) -> None:
         """Answer 401 to protected calls carrying any token but the ones issued so far: the
         retries after a refresh are refused, the first attempts reach the API."""
-        spared = {f"Bearer {token}" for token in self.recorder.issued_tokens("access_token")}
+        issued = self.recorder.issued_tokens(self.api.access_token_field)
+        spared = {f"Bearer {token}" for token in issued}
         paths = set(self.profile.api.protected_paths)
-        origin = self.api.url
+        origin = self.api_origin
 
         def matches(url: str) -> bool:
             parts = urlsplit(url)
@@ -452,7 +457,7 @@ class AppDriver:
         return True
 
     def hold_late_call(self, pass_first: int) -> LateCall:
-        return LateCall(self.context, self.api.url, self.profile.api.protected_paths, pass_first)
+        return LateCall(self.context, self.api_origin, self.profile.api.protected_paths, pass_first)
 
     def answered_calls(self, since: int, status: int) -> int:
         calls = self.recorder.api_calls_to(self.profile.api.protected_paths, since=since)
@@ -476,6 +481,11 @@ class AppDriver:
 
     def _deadline(self, ms: float) -> float:
         return self._now() + ms / 1000
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def looks_like_jwt(value: str) -> bool:

@@ -14,6 +14,7 @@ command = "npm run dev -- --port {port}"   # optional: the suite starts and stop
 cwd = "../acme-spa"                  # optional: where the command runs (relative to this file)
 env = { VITE_API_URL = "{api_url}" } # {api_url} (the API's URL) and {port} are substituted
 api_param = "api"                    # optional: ?api=<API URL> on every page the suite opens
+proxies_api = false                  # true: the app's server forwards the API paths to {api_url}
 query = "scheme=queue"               # optional: appended to every page the suite opens
 
 [api]                                # the API behind the app: the embedded reference server
@@ -96,6 +97,9 @@ class AppSpec:
     ready_timeout: float = 60.0
     api_param: str = ""
     query: str = ""
+    # The app's own server forwards the API's paths to {api_url} (a dev-server proxy, e.g.
+    # Vite's server.proxy): the browser calls the API at the app's origin.
+    proxies_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,13 @@ def _parse_app(table: Table, base: Path) -> AppSpec:
         ready_timeout=table.number("ready_timeout", 60.0, minimum=1.0),
         api_param=table.text("api_param", ""),
         query=table.text("query", "").lstrip("?"),
+        proxies_api=table.flag("proxies_api", False),
     )
+    if app.proxies_api and app.static is not None:
+        raise ProfileError(
+            "profile error: [app] proxies_api: a static app is already served at the API's "
+            "origin; proxies_api is for an app whose own server forwards the API's paths"
+        )
     if app.static is not None and (app.url or app.command):
         key = "command" if app.command else "url"
         raise ProfileError(

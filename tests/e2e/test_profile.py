@@ -91,6 +91,7 @@ def started(data: dict[str, Any], **app: Any) -> dict[str, Any]:
         ({"api_param": ""}, "[app] api_param: expected a query parameter name"),
         ({"static": "."}, "[app] command: a static app is served by the suite"),
         ({"command": 3}, "[app] command: expected a string, got an integer"),
+        ({"proxies_api": "yes"}, "[app] proxies_api: expected true or false"),
     ],
 )
 def test_app_command_errors_name_the_key(tmp_path: Path, app: dict[str, Any], message: str) -> None:
@@ -104,6 +105,7 @@ def test_app_command_errors_name_the_key(tmp_path: Path, app: dict[str, Any], me
         ({"url": "http://127.0.0.1:5173", "env": {"A": "b"}}, "[app] env: only used with"),
         ({"url": "http://127.0.0.1:5173", "cwd": "."}, "[app] cwd: only used with"),
         ({}, "[app]: give url, command or static"),
+        ({"static": ".", "proxies_api": True}, "[app] proxies_api: a static app is already"),
     ],
 )
 def test_app_keys_without_a_command_name_the_key(
