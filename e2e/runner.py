@@ -10,7 +10,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -19,7 +18,8 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Error, sync_playwright
 
-from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
+from conformance.judging import judge
+from conformance.outcomes import HarnessError, Outcome
 from conformance.profile import (
     Profile,
     ProfileError,
@@ -112,6 +112,10 @@ def _wait_for_app(url: str, timeout: float, process: subprocess.Popen[bytes] | N
     raise ClientUnreachable(f"[app] url: {url} did not answer within {timeout:g} s")
 
 
+def _browser_error(exc: Exception) -> str | None:
+    return f"browser: {exc.message.splitlines()[0]}" if isinstance(exc, Error) else None
+
+
 def _run_case(
     client_case: ClientCase,
     browser: Browser,
@@ -133,24 +137,8 @@ def _run_case(
     app.context.tracing.start(snapshots=True, screenshots=False, sources=False)
     try:
         client_case.check(app)
-    except Skipped as skip:
-        result.outcome, result.detail = Outcome.SKIP, str(skip)
-    except CaseFailure as failure:
-        result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
-        result.expected, result.actual = failure.expected, failure.actual
-        result.detail, result.cause = str(failure), failure.cause
-    except HarnessError as exc:
-        result.outcome, result.detail = Outcome.ERROR, str(exc)
-    except Error as exc:
-        result.outcome = Outcome.ERROR
-        result.detail = f"browser: {exc.message.splitlines()[0]}"
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        result.outcome = Outcome.ERROR
-        result.detail = (
-            f"harness could not decide: {type(exc).__name__}: {exc} "
-            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-        )
+        judge(case, exc, describe_other=_browser_error).apply_to(result)
     result.duration_ms = (time.monotonic() - started) * 1000
     result.exchanges = app.recorder.to_report()
     run.measurements.update(app.measurements)
