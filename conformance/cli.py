@@ -14,19 +14,17 @@ from pathlib import Path
 
 from conformance.catalogue import CATALOGUE
 from conformance.catalogue.case import Case, skip_reason
-from conformance.expected import (
-    ExpectedFailuresError,
-    apply_expected_failures,
-    load_expected_failures,
-    mark_expected,
+from conformance.cli_base import (
+    UsageError,
+    add_suite_options,
+    expected_failures,
+    fail,
+    run_and_report,
 )
-from conformance.outcomes import HarnessError
 from conformance.profile import Profile, ProfileError, default_profile_path, load_profile
 from conformance.redaction import Redactor
 from conformance.reports import write_all, write_html, write_json, write_junit
-from conformance.reports.console import ConsoleReporter
 from conformance.runner import (
-    CaseResult,
     SuiteResult,
     TargetUnreachable,
     run_suite_async,
@@ -35,12 +33,12 @@ from conformance.runner import (
 
 __all__ = ["main"]
 
-USAGE_ERROR = 2
+PROG = "python -m conformance"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m conformance",
+        prog=prog,
         description="Check a dual-token (JWT access + refresh) server against the conformance "
         "catalogue, case by case, with spec references.",
     )
@@ -54,47 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--base-url", metavar="URL", help="send requests to this URL instead of the profile's"
     )
-    parser.add_argument(
-        "--select",
-        metavar="ID-PREFIX",
-        nargs="+",
-        action="extend",
-        default=[],
-        help="run only cases whose ID starts with one of these prefixes",
-    )
-    parser.add_argument("--strict", action="store_true", help="NON-STRICT verdicts fail the run")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="list the selected cases without running them"
-    )
     parser.add_argument("--json", metavar="OUT", type=Path, help="write the JSON report here")
     parser.add_argument("--junit", metavar="OUT", type=Path, help="write JUnit XML here")
     parser.add_argument("--html", metavar="OUT", type=Path, help="write the HTML report here")
-    parser.add_argument(
-        "--report-dir",
-        metavar="DIR",
-        type=Path,
-        help="write conformance.json, conformance.xml and conformance.html into DIR",
-    )
-    parser.add_argument(
-        "--show-secrets",
-        action="store_true",
-        help="show tokens, the password and the signing secret in full in the console and the "
-        "reports (for local debugging; reports are otherwise safe to publish as CI artifacts)",
-    )
-    parser.add_argument(
-        "--expected-failures",
-        metavar="FILE",
-        type=Path,
-        help="case IDs (one per line) whose deviation does not fail the run",
+    add_suite_options(
+        parser,
+        report_dir_help="write conformance.json, conformance.xml and conformance.html into DIR",
+        show_secrets_help="show tokens, the password and the signing secret in full in the "
+        "console and the reports (for local debugging; reports are otherwise safe to publish as "
+        "CI artifacts)",
     )
     return parser
-
-
-def _fail(message: str) -> int:
-    print(
-        f"error: {message}" if not message.startswith("profile error") else message, file=sys.stderr
-    )
-    return USAGE_ERROR
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -137,56 +105,39 @@ def _write_reports(suite: SuiteResult, args: argparse.Namespace) -> None:
             print(f"wrote {path}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     try:
         profile = _profile(args)
-    except ProfileError as exc:
-        return _fail(str(exc))
-    cases = select_cases(args.select)
-    if not cases:
-        return _fail(f"--select {' '.join(args.select)}: no case ID starts with that")
-    expected: dict[str, str] = {}
-    if args.expected_failures is not None:
-        try:
-            expected = load_expected_failures(args.expected_failures, (c.id for c in CATALOGUE))
-        except ExpectedFailuresError as exc:
-            return _fail(str(exc))
+        cases = select_cases(args.select)
+        if not cases:
+            raise UsageError(f"--select {' '.join(args.select)}: no case ID starts with that")
+        expected = expected_failures(args.expected_failures, (c.id for c in CATALOGUE))
+    except (ProfileError, UsageError) as exc:
+        return fail(str(exc))
     if args.dry_run:
         return dry_run(profile, cases)
 
     where = profile.target.base_url or f"in-process {profile.target.app}"
     print(f"dualtoken conformance: {profile.target.name} ({where}), time mode {profile.time.mode}")
     redactor = Redactor(show=args.show_secrets)
-    reporter = ConsoleReporter(strict=args.strict, redact=redactor)
-
-    def case_done(result: CaseResult) -> None:
-        mark_expected(result, expected)
-        reporter.case_done(result)
-
-    try:
-        suite = asyncio.run(
+    suite = run_and_report(
+        lambda on_result: asyncio.run(
             run_suite_async(
-                profile,
-                cases=cases,
-                strict=args.strict,
-                on_result=case_done,
-                redactor=redactor,
+                profile, cases=cases, strict=args.strict, on_result=on_result, redactor=redactor
             )
-        )
-    except TargetUnreachable as exc:
-        return _fail(f"{exc}\n(is the server running? check [target] base_url or --base-url)")
-    except HarnessError as exc:
-        return _fail(str(exc))
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    apply_expected_failures(suite, expected)
-    reporter.finish(suite)
+        ),
+        strict=args.strict,
+        redactor=redactor,
+        expected=expected,
+        hints={TargetUnreachable: "(is the server running? check [target] base_url or --base-url)"},
+    )
+    if isinstance(suite, int):
+        return suite
     try:
         _write_reports(suite, args)
     except OSError as exc:
-        return _fail(f"cannot write a report: {exc}")
+        return fail(f"cannot write a report: {exc}")
     return suite.exit_code

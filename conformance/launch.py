@@ -65,8 +65,12 @@ def _group_alive(pgid: int) -> bool:
 class TargetProcess:
     """The profile's `[target] command`, run as a child process group for the length of a run."""
 
-    def __init__(self, spec: TargetSpec, *, ready_path: str, port: int | None = None) -> None:
+    def __init__(
+        self, spec: TargetSpec, *, ready_path: str, port: int | None = None, section: str = "target"
+    ) -> None:
         self.spec = spec
+        # The profile section whose keys the errors name: the client suite starts an [app] too.
+        self.section = section
         self.port = port or free_port()
         self.base_url = substitute_port(spec.base_url or f"http://{LOOPBACK}:{{port}}", self.port)
         self.ready_path = ready_path
@@ -100,7 +104,7 @@ class TargetProcess:
                 )
             except OSError as exc:
                 raise LaunchError(
-                    f"[target] command could not start ({exc.strerror}): {self.command}"
+                    f"[{self.section}] command could not start ({exc.strerror}): {self.command}"
                 ) from None
         await self._wait_ready()
 
@@ -114,7 +118,7 @@ class TargetProcess:
                 code = self._process.poll()
                 if code is not None:
                     raise LaunchError(
-                        f"[target] command exited with status {code} before answering "
+                        f"[{self.section}] command exited with status {code} before answering "
                         f"({self.command}); its last output:\n{self.output() or '(none)'}"
                     )
                 try:
@@ -123,8 +127,8 @@ class TargetProcess:
                     if loop.time() > deadline:
                         await self.stop()
                         raise LaunchError(
-                            f"[target] command did not answer GET {url} within "
-                            f"{self.spec.ready_timeout:g} s ([target] ready_timeout) "
+                            f"[{self.section}] command did not answer GET {url} within "
+                            f"{self.spec.ready_timeout:g} s ([{self.section}] ready_timeout) "
                             f"({self.command}); its last output:\n{self.output() or '(none)'}"
                         ) from None
                     await asyncio.sleep(0.1)
@@ -157,6 +161,10 @@ class TargetProcess:
         """Stop and start again on the same port (what the persistence cases need)."""
         await self.stop()
         await self.start()
+
+    def running(self) -> bool:
+        """Whether the command's process is still alive (it may have crashed mid-run)."""
+        return self._process is not None and self._process.poll() is None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

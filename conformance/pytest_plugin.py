@@ -12,16 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conformance.catalogue import CATALOGUE
-from conformance.catalogue.case import Case
-from conformance.outcomes import Outcome
 from conformance.profile import Profile, ProfileError, load_profile
+from conformance.pytest_base import VerdictItem, use_cases_as_items
 from conformance.redaction import Redactor
-from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult, TargetUnreachable, run_suite_async
 
 RESULTS = pytest.StashKey[dict[str, CaseResult]]()
@@ -63,37 +60,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REDACTOR] = Redactor(show=bool(config.getoption("--show-secrets")))
 
 
-class ConformanceFailure(Exception):
-    """A case's verdict was FAIL or ERROR (or NON-STRICT under --target-strict)."""
+class CaseItem(VerdictItem):
+    strict_option = "--target-strict"
+    profile_option = "--target-profile"
 
+    def result(self) -> CaseResult:
+        return _results(self.session)[self.case.id]
 
-class CaseItem(pytest.Item):
-    def __init__(self, *, case: Case, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.case = case
-
-    def runtest(self) -> None:
-        results = _results(self.session)
-        result = results[self.case.id]
-        strict = bool(self.config.getoption("--target-strict"))
-        if result.outcome is Outcome.SKIP:
-            pytest.skip(result.detail)
-        if result.outcome is Outcome.DECLARED:
-            # Declared by the team: reported, never a test failure (it does not fail a run).
-            pytest.skip(f"DECLARED: {result.detail}")
-        if result.outcome is Outcome.NON_STRICT and not strict:
-            pytest.xfail(f"NON-STRICT: {result.detail}")
-        if result.outcome is not Outcome.PASS:
-            redactor = self.config.stash[REDACTOR]
-            raise ConformanceFailure(ConsoleReporter.failure(1, result, redactor))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ConformanceFailure):
-            return str(excinfo.value).lstrip("\n")
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[str, int, str]:
-        return (self.config.getoption("--target-profile"), 0, f"{self.case.id} {self.case.title}")
+    def redactor(self) -> Redactor:
+        return self.config.stash[REDACTOR]
 
 
 class Suite(pytest.Collector):
@@ -105,22 +80,8 @@ class Suite(pytest.Collector):
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    if PROFILE not in config.stash:
-        return
-    if items:
-        config.hook.pytest_deselected(items=list(items))
-    suite = Suite.from_parent(session, name="conformance")
-    cases: list[pytest.Item] = list(suite.collect())
-    keyword = config.getoption("keyword")
-    if keyword:
-        from _pytest.mark import KeywordMatcher
-        from _pytest.mark.expression import Expression
-
-        expression = Expression.compile(keyword)
-        kept = [i for i in cases if expression.evaluate(KeywordMatcher.from_item(i))]
-        config.hook.pytest_deselected(items=[i for i in cases if i not in kept])
-        cases = kept
-    items[:] = cases
+    if PROFILE in config.stash:
+        use_cases_as_items(config, items, Suite.from_parent(session, name="conformance").collect())
 
 
 def _results(session: pytest.Session) -> dict[str, CaseResult]:

@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 __all__ = ["SUBCOMMANDS", "main"]
 
 USAGE_ERROR = 2
 
 
+class EntryPoint(Protocol):
+    """Each part's `main(argv, *, prog)`: prog is the name its usage lines show."""
+
+    def __call__(self, argv: list[str], *, prog: str) -> int: ...
+
+
 @dataclass(frozen=True)
 class Subcommand:
     name: str
     summary: str
-    # "module:function" of a main(argv) -> int.
+    # "module:function" of a main(argv, *, prog) -> int.
     entry: str
     # The extra to install when the entry point's imports are missing from this install.
     extra: str = ""
@@ -89,8 +96,9 @@ def _run(sub: Subcommand, args: Sequence[str]) -> int:
         if exc.name and exc.name.split(".")[0] in {"conformance", "load", "e2e", "dualtoken"}:
             raise
         return _missing_extra(sub, exc)
-    entry: Callable[[list[str]], int] = getattr(module, function)
-    return entry(list(args))
+    entry: EntryPoint = getattr(module, function)
+    # Its usage and errors then say `dualtoken conformance`, the command the user typed.
+    return entry(list(args), prog=f"dualtoken {sub.name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

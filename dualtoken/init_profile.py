@@ -201,9 +201,12 @@ def _check_loads(text: str, secret_env: str) -> None:
             del os.environ[secret_env]
 
 
-def _parser() -> argparse.ArgumentParser:
+PROG = "dualtoken init-profile"
+
+
+def _parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dualtoken init-profile",
+        prog=prog,
         description="Probe a running dual-token server with test logins and refreshes, and "
         "write a starter target profile, each value commented with what was seen.",
     )
@@ -224,8 +227,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    args = _parser(prog).parse_args(argv)
     if not args.base_url.startswith(("http://", "https://")):
         print(
             f"init-profile: --base-url: expected an http(s):// URL, got {args.base_url!r}",

@@ -8,6 +8,8 @@ server's clock (`POST /__test__/clock`), never by waiting. Nothing in e2e import
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from conformance.launch import TargetProcess
+from conformance.profile import ClientAuth, RefreshSpec
 from reference_server.launcher import LaunchedServer, LaunchError, launch_reference
 
 __all__ = [
@@ -82,6 +86,14 @@ class ApiServer:
         answer = self._clock.post("/__test__/clock", json={"advance": seconds})
         answer.raise_for_status()
 
+    #: The login and refresh answers' field holding the refresh token.
+    refresh_token_field = "refresh_token"
+
+    def refresh_status(self, refresh_token: str) -> int:
+        """The status /refresh answers to *refresh_token*, sent outside the browser."""
+        with self.client() as api:
+            return api.post("/refresh", json={"refresh_token": refresh_token}).status_code
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is expired; refresh tokens stay valid."""
         self.advance_clock(ACCESS_TTL + 1)
@@ -107,6 +119,14 @@ class Api(Protocol):
 
     def client(self) -> httpx.Client: ...
 
+    @property
+    def refresh_token_field(self) -> str: ...
+
+    def refresh_status(self, refresh_token: str) -> int:
+        """The status the refresh endpoint answers to *refresh_token*, sent the way this API
+        expects it (outside the browser: e.g. to see that logout revoked it)."""
+        ...
+
     def expire_access_tokens(self) -> None: ...
 
     def expire_refresh_tokens(self) -> None: ...
@@ -116,22 +136,58 @@ class Api(Protocol):
 
 @dataclass
 class ExternalApi:
-    """A team's own backend, described by its server profile: the suite neither starts nor stops
-    it, and expires tokens through its clock endpoint (the reference server's protocol)."""
+    """A team's own backend, described by its server profile. The suite starts and stops it when
+    the profile gives `[target] command` (*process*), else uses it as it runs and leaves it
+    running; it expires tokens through the backend's clock endpoint (the reference server's
+    protocol: `POST clock_path {"advance": seconds}`)."""
 
     base_url: str
     clock_path: str
     access_ttl: float
     refresh_ttl: float
+    process: TargetProcess | None = None
+    # How its refresh endpoint takes a refresh token (its server profile's [refresh], [client]).
+    refresh: RefreshSpec = field(default_factory=RefreshSpec)
+    client_auth: ClientAuth = field(default_factory=ClientAuth)
+    refresh_token_field: str = "refresh_token"
+
+    def refresh_status(self, refresh_token: str) -> int:
+        """The status its refresh endpoint answers to *refresh_token*, presented the way its
+        server profile says (json or form field, Bearer header or cookie, client credentials):
+        a request it would refuse for its shape alone must not pass for a revoked token."""
+        spec, auth = self.refresh, self.client_auth
+        headers: dict[str, str] = {}
+        body: dict[str, str] = dict(spec.fields)
+        if auth.auth == "basic":
+            pair = base64.b64encode(f"{auth.id}:{auth.secret}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        elif auth.auth == "body":
+            body |= {"client_id": auth.id, "client_secret": auth.secret}
+        elif auth.id:
+            body["client_id"] = auth.id
+        if spec.transport == "bearer":
+            headers["Authorization"] = f"Bearer {refresh_token}"
+        elif spec.transport == "cookie":
+            headers["Cookie"] = f"{spec.field}={refresh_token}"
+        else:
+            body[spec.field] = refresh_token
+        with self.client() as api:
+            if spec.transport == "form":
+                answer = api.post(spec.path, data=body, headers=headers)
+            else:
+                answer = api.post(spec.path, json=body or None, headers=headers)
+        return answer.status_code
 
     @property
     def url(self) -> str:
         return self.base_url
 
     def is_running(self) -> bool:
-        return True
+        return self.process is None or self.process.running()
 
     def log_tail(self, lines: int = 30) -> str:
+        if self.process is not None:
+            return self.process.output() or "(no output)"
         return f"(the API at {self.base_url} is not the suite's: see its own log)"
 
     def client(self) -> httpx.Client:
@@ -166,7 +222,11 @@ class ExternalApi:
             )
 
     def stop(self) -> None:
-        """Not ours to stop."""
+        """Stop the backend if the suite started it; one it found running is not its to stop."""
+        if self.process is not None:
+            asyncio.run(self.process.stop())
+            self.process.close()
+            self.process = None
 
 
 def start_api(

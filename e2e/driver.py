@@ -245,9 +245,13 @@ class AppDriver:
         self.app_url = app_url.rstrip("/")
         self.context = browser.new_context()
         self.context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        #: Where the browser calls the API: at its own URL, or at the app's origin when the
+        #: app's server forwards the API's paths to it ([app] proxies_api: a dev-server proxy).
+        #: The network log and every fault are matched there.
+        self.api_origin = _origin(self.app_url if profile.app.proxies_api else api.url)
         keep = {profile.api.login_path, profile.api.refresh_path}
-        self.recorder = Recorder(self.context, api.url, keep)
-        self.refresh_fault = RefreshFault(self.context, api.url, profile.api.refresh_path)
+        self.recorder = Recorder(self.context, self.api_origin, keep)
+        self.refresh_fault = RefreshFault(self.context, self.api_origin, profile.api.refresh_path)
         self.page = self.context.new_page()
         #: Figures a case measured (e.g. /refresh calls per burst), collected by the runner.
         self.measurements: dict[str, object] = {}
@@ -308,9 +312,13 @@ class AppDriver:
             )
             return answered and (not key or self.stored(key, page) is not None)
 
-        if not self.profile.login.url and not self.wait_for(logged_in, timeout_ms):
+        # A login URL too: a page that never showed the login view is not yet logged in, and a
+        # burst fired before the tokens arrive would be judged on calls that carry none.
+        if not self.wait_for(logged_in, timeout_ms):
+            how = f"[login] url {self.profile.login.url}" if self.profile.login.url else "the form"
             raise PreconditionFailed(
-                f"could not log in: no successful POST {login_path} (or no {key!r} stored)"
+                f"could not log in with {how}: no successful POST {login_path} "
+                f"(or no {key!r} stored)"
             )
 
     def shows_login_view(self, page: Page | None = None) -> bool:
@@ -386,7 +394,7 @@ class AppDriver:
         retries after a refresh are refused, the first attempts reach the API."""
         spared = {f"Bearer {token}" for token in self.recorder.issued_tokens("access_token")}
         paths = set(self.profile.api.protected_paths)
-        origin = self.api.url
+        origin = self.api_origin
 
         def matches(url: str) -> bool:
             parts = urlsplit(url)
@@ -413,8 +421,13 @@ class AppDriver:
         logout = self.profile.logout
         if logout.selector:
             self.page.click(logout.selector)
-        else:
+            return
+        try:
             self.page.evaluate(f"({logout.script})()")
+        except Error as exc:
+            if "context was destroyed" in exc.message or "navigation" in exc.message:
+                return  # the script navigated away (e.g. to a logout page): that is its job
+            raise HarnessError(f"[logout] script: {exc.message.splitlines()[0]}") from None
 
     def stored(self, key: str, page: Page | None = None) -> str | None:
         target = page or self.page
@@ -443,7 +456,7 @@ class AppDriver:
         return True
 
     def hold_late_call(self, pass_first: int) -> LateCall:
-        return LateCall(self.context, self.api.url, self.profile.api.protected_paths, pass_first)
+        return LateCall(self.context, self.api_origin, self.profile.api.protected_paths, pass_first)
 
     def answered_calls(self, since: int, status: int) -> int:
         calls = self.recorder.api_calls_to(self.profile.api.protected_paths, since=since)
@@ -467,6 +480,11 @@ class AppDriver:
 
     def _deadline(self, ms: float) -> float:
         return self._now() + ms / 1000
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def looks_like_jwt(value: str) -> bool:

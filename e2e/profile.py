@@ -9,9 +9,12 @@ key or a bad value raises `ProfileError` naming the section and the key, e.g.
 name = "acme-spa"
 url = "http://127.0.0.1:5173"        # an app already running (or started by `command`) ...
 static = "dist"                      # ... or a built folder the suite serves from the API's origin
-command = "npm run dev -- --port {app_port}"   # optional: the suite starts and stops it
-env = { VITE_API_URL = "{api_url}" } # {api_url}, {app_port} are substituted
+command = "npm run dev -- --port {port}"   # optional: the suite starts and stops it
+# with a command, url defaults to http://127.0.0.1:{port}: {port} is a free port the suite picks
+cwd = "../acme-spa"                  # optional: where the command runs (relative to this file)
+env = { VITE_API_URL = "{api_url}" } # {api_url} (the API's URL) and {port} are substituted
 api_param = "api"                    # optional: ?api=<API URL> on every page the suite opens
+proxies_api = false                  # true: the app's server forwards the API paths to {api_url}
 query = "scheme=queue"               # optional: appended to every page the suite opens
 
 [api]                                # the API behind the app: the embedded reference server
@@ -47,13 +50,12 @@ refresh_key = "refresh_token"
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from conformance.profile import ProfileError, _Table
+from conformance.toml_profile import ProfileError, Table, environment, folder, read_toml
 
 __all__ = [
     "ApiSpec",
@@ -69,6 +71,14 @@ __all__ = [
     "parse_client_profile",
 ]
 
+# What `[app] command`, `env` and `url` may contain, replaced when the app starts: the API's URL
+# and the app's port. `{app_port}` is the first spelling of `{port}`, kept for older profiles.
+APP_PLACEHOLDERS = ("{api_url}", "{port}", "{app_port}")
+# A `{name}` that is not one of them; `${NAME}` (shell) and `{{`, `}}` are left alone.
+_UNKNOWN_PLACEHOLDER = re.compile(r"(?<![${])\{(\w*)\}(?!\})")
+# A query parameter name that needs no escaping in a URL.
+_PARAM_NAME = re.compile(r"[A-Za-z0-9_.~-]+")
+
 StorageArea = Literal["local", "session"]
 STORAGE_AREAS: tuple[StorageArea, ...] = ("local", "session")
 
@@ -78,6 +88,7 @@ class AppSpec:
     """Where the app is and how its pages learn the API's address."""
 
     name: str = "client"
+    # May hold {port} (then `command` starts the app there, on a port the suite picks).
     url: str = ""
     static: Path | None = None
     command: str = ""
@@ -86,6 +97,9 @@ class AppSpec:
     ready_timeout: float = 60.0
     api_param: str = ""
     query: str = ""
+    # The app's own server forwards the API's paths to {api_url} (a dev-server proxy, e.g.
+    # Vite's server.proxy): the browser calls the API at the app's origin.
+    proxies_api: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,9 +176,75 @@ class ClientProfile:
     source: str = "<string>"
 
 
-def _selector_or_url(table: _Table, *keys: str) -> None:
+def _selector_or_url(table: Table, *keys: str) -> None:
     if not any(table.has(key) for key in keys):
         raise ProfileError(f"profile error: [{table.name}]: give {' or '.join(keys)}")
+
+
+def _placeholders(table: Table, key: str, text: str, allowed: tuple[str, ...]) -> str:
+    """*text* if every `{name}` in it is one the suite fills in; else an error naming *key*."""
+    for match in _UNKNOWN_PLACEHOLDER.finditer(text):
+        if match.group(0) not in allowed:
+            raise ProfileError(
+                f"profile error: [{table.name}] {key}: unknown placeholder {match.group(0)} "
+                f"(the suite fills in {', '.join(allowed)})"
+            )
+    return text
+
+
+def _parse_app(table: Table, base: Path) -> AppSpec:
+    command = _placeholders(table, "command", table.text("command", ""), APP_PLACEHOLDERS)
+    env = environment(table, "env")
+    for name, value in env.items():
+        _placeholders(table, f"env: {name}", value, APP_PLACEHOLDERS)
+    # Without a url, a started app is looked for on the port the suite picked for it.
+    default_url = "http://127.0.0.1:{port}" if command else ""
+    url = _placeholders(table, "url", table.text("url", default_url), APP_PLACEHOLDERS[1:])
+    static = table.text("static", "")
+    cwd = folder(table, "cwd", base)
+    app = AppSpec(
+        name=table.text("name", "client"),
+        url=url.rstrip("/"),
+        static=(base / static).resolve() if static else None,
+        command=command,
+        cwd=Path(cwd) if cwd else None,
+        env=env,
+        ready_timeout=table.number("ready_timeout", 60.0, minimum=1.0),
+        api_param=table.text("api_param", ""),
+        query=table.text("query", "").lstrip("?"),
+        proxies_api=table.flag("proxies_api", False),
+    )
+    if app.proxies_api and app.static is not None:
+        raise ProfileError(
+            "profile error: [app] proxies_api: a static app is already served at the API's "
+            "origin; proxies_api is for an app whose own server forwards the API's paths"
+        )
+    if app.static is not None and (app.url or app.command):
+        key = "command" if app.command else "url"
+        raise ProfileError(
+            f"profile error: [app] {key}: a static app is served by the suite; give static, "
+            "or url (and command), not both"
+        )
+    if not app.url and app.static is None:
+        raise ProfileError("profile error: [app]: give url, command or static")
+    if app.url and not app.url.startswith(("http://", "https://")):
+        raise ProfileError(f"profile error: [app] url: expected an http(s):// URL, got {app.url!r}")
+    if app.static is not None and not (app.static / "index.html").is_file():
+        raise ProfileError(f"profile error: [app] static: no index.html in {app.static}")
+    has_port = any(name in app.url for name in APP_PLACEHOLDERS[1:])
+    if has_port and not app.command:
+        raise ProfileError(
+            "profile error: [app] url: {port} needs a command (the suite starts the app on it)"
+        )
+    for key in ("cwd", "env"):
+        if table.has(key) and not app.command:
+            raise ProfileError(f"profile error: [app] {key}: only used with [app] command")
+    if table.has("api_param") and not _PARAM_NAME.fullmatch(app.api_param):
+        raise ProfileError(
+            f"profile error: [app] api_param: expected a query parameter name (letters, digits, "
+            f"_ . ~ -), got {app.api_param!r}"
+        )
+    return app
 
 
 def parse_client_profile(
@@ -172,34 +252,18 @@ def parse_client_profile(
 ) -> ClientProfile:
     """Build a checked ClientProfile from parsed TOML; relative folders resolve against base_dir."""
     base = base_dir or Path.cwd()
-    root = _Table(dict(data), "")
+    root = Table(dict(data), "")
 
     table = root.table("app")
-    static = table.text("static", "")
-    cwd = table.text("cwd", "")
-    app = AppSpec(
-        name=table.text("name", "client"),
-        url=table.text("url", "").rstrip("/"),
-        static=(base / static).resolve() if static else None,
-        command=table.text("command", ""),
-        cwd=(base / cwd).resolve() if cwd else None,
-        env={key: str(value) for key, value in table.mapping("env").items()},
-        ready_timeout=table.number("ready_timeout", 60.0, minimum=1.0),
-        api_param=table.text("api_param", ""),
-        query=table.text("query", "").lstrip("?"),
-    )
+    app = _parse_app(table, base)
     table.done()
-    if bool(app.url) == bool(app.static):
-        raise ProfileError("profile error: [app]: give exactly one of url and static")
-    if app.url and not app.url.startswith(("http://", "https://")):
-        raise ProfileError(f"profile error: [app] url: expected an http(s):// URL, got {app.url!r}")
-    if app.static is not None and not (app.static / "index.html").is_file():
-        raise ProfileError(f"profile error: [app] static: no index.html in {app.static}")
-    if app.command and not app.url:
-        raise ProfileError("profile error: [app] command: needs url (where the started app is)")
 
     table = root.table("api")
     server_profile = table.text("server_profile", "")
+    if server_profile and not (base / server_profile).is_file():
+        raise ProfileError(
+            f"profile error: [api] server_profile: no such file: {base / server_profile}"
+        )
     api = ApiSpec(
         server_profile=(base / server_profile).resolve() if server_profile else None,
         rotation=table.flag("rotation", True),
@@ -250,6 +314,10 @@ def parse_client_profile(
     table = root.table("logout")
     logout = LogoutSpec(selector=table.text("selector", ""), script=table.text("script", ""))
     table.done()
+    if logout.selector and logout.script:
+        raise ProfileError("profile error: [logout] script: give selector or script, not both")
+    if table.has("script") and not logout.script.strip():
+        raise ProfileError("profile error: [logout] script: empty (a JS function, e.g. () => …)")
 
     table = root.table("storage")
     storage = StorageSpec(
@@ -265,12 +333,4 @@ def parse_client_profile(
 def load_client_profile(path: str | Path) -> ClientProfile:
     """Read and check a client profile file."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"profile error: cannot read {file}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"profile error: {file} is not valid TOML: {exc}") from None
-    return parse_client_profile(data, source=str(file), base_dir=file.parent)
+    return parse_client_profile(read_toml(file), source=str(file), base_dir=file.parent)

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.outcomes import Outcome
-from conformance.redaction import Redactor
+from conformance.outcomes import HarnessError
+from conformance.pytest_base import VerdictItem, use_cases_as_items
 from conformance.reports import write_all
-from conformance.reports.console import ConsoleReporter
 from conformance.runner import CaseResult
 from e2e.profile import ClientProfile, ProfileError, load_client_profile
 
@@ -62,33 +61,16 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
-class ClientCaseFailure(Exception):
-    """A case's verdict was FAIL or ERROR (or NON-STRICT under --client-strict)."""
+class ClientCaseItem(VerdictItem):
+    strict_option = "--client-strict"
+    profile_option = "--client-profile"
 
-
-class ClientCaseItem(pytest.Item):
     def __init__(self, *, client_case: ClientCase, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(case=client_case.case, **kwargs)
         self.client_case = client_case
 
-    def runtest(self) -> None:
-        result = _results(self.session)[self.client_case.id]
-        strict = bool(self.config.getoption("--client-strict"))
-        if result.outcome is Outcome.SKIP:
-            pytest.skip(result.detail)
-        if result.outcome is Outcome.NON_STRICT and not strict:
-            pytest.xfail(f"NON-STRICT: {result.detail}")
-        if result.outcome is not Outcome.PASS:
-            raise ClientCaseFailure(ConsoleReporter.failure(1, result, Redactor()))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ClientCaseFailure):
-            return str(excinfo.value).lstrip("\n")
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[str, int, str]:
-        case = self.client_case.case
-        return (self.config.getoption("--client-profile"), 0, f"{case.id} {case.title}")
+    def result(self) -> CaseResult:
+        return _results(self.session)[self.client_case.id]
 
 
 class ClientSuite(pytest.Collector):
@@ -102,34 +84,21 @@ class ClientSuite(pytest.Collector):
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    if PROFILE not in config.stash:
-        return
-    if items:
-        config.hook.pytest_deselected(items=list(items))
-    cases: list[pytest.Item] = list(ClientSuite.from_parent(session, name="client").collect())
-    keyword = config.getoption("keyword")
-    if keyword:
-        from _pytest.mark import KeywordMatcher
-        from _pytest.mark.expression import Expression
-
-        expression = Expression.compile(keyword)
-        kept = [i for i in cases if expression.evaluate(KeywordMatcher.from_item(i))]
-        config.hook.pytest_deselected(items=[i for i in cases if i not in kept])
-        cases = kept
-    items[:] = cases
+    if PROFILE in config.stash:
+        use_cases_as_items(config, items, ClientSuite.from_parent(session, name="client").collect())
 
 
 def _results(session: pytest.Session) -> dict[str, CaseResult]:
     config = session.config
     if RESULTS not in config.stash:
-        from e2e.runner import ClientUnreachable, run_client_suite
+        from e2e.runner import run_client_suite
 
         selected = [i.client_case for i in session.items if isinstance(i, ClientCaseItem)]
         report_dir = config.getoption("--client-report-dir")
         artifacts = Path(report_dir) / "cases" if report_dir else None
         try:
             suite = run_client_suite(config.stash[PROFILE], cases=selected, artifacts=artifacts)
-        except ClientUnreachable as exc:
+        except HarnessError as exc:  # the app or the API never came up (ClientUnreachable)
             pytest.exit(str(exc), returncode=2)
         if report_dir:
             write_all(suite, report_dir)

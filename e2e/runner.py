@@ -4,21 +4,18 @@ with the browser's network log, and on a deviation a screenshot and a Playwright
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
+import asyncio
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Browser, Error, sync_playwright
 
 from conformance.judging import judge
+from conformance.launch import TargetProcess
 from conformance.outcomes import HarnessError, Outcome
 from conformance.profile import (
     Profile,
@@ -30,7 +27,9 @@ from conformance.profile import (
 )
 from conformance.redaction import Redactor
 from conformance.runner import CaseResult, SuiteResult
+from conformance.target import Target
 from e2e.api import Api, ApiStartError, ExternalApi, start_api
+from e2e.app import AppLaunch, LaunchError
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
 from e2e.driver import AppDriver, launch_chromium
 from e2e.profile import ClientProfile
@@ -60,58 +59,6 @@ def report_profile(profile: ClientProfile, api_url: str) -> Profile:
     )
 
 
-@contextmanager
-def _app_process(profile: ClientProfile, api: Api, workdir: Path) -> Iterator[str]:
-    """The app's base URL; starts `[app] command` first when the profile gives one."""
-    app = profile.app
-    if app.static is not None:
-        yield api.url
-        return
-    process: subprocess.Popen[bytes] | None = None
-    if app.command:
-        port = urlsplit_port(app.url)
-        values = {"api_url": api.url, "app_port": str(port)}
-        env = {key: value.format(**values) for key, value in app.env.items()}
-        log = (workdir / "app.log").open("wb")
-        process = subprocess.Popen(
-            app.command.format(**values),
-            shell=True,
-            cwd=app.cwd,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for_app(app.url, app.ready_timeout, process)
-        yield app.url
-    finally:
-        if process is not None:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-
-
-def urlsplit_port(url: str) -> int:
-    match = re.search(r":(\d+)(/|$)", url.split("//", 1)[-1])
-    return int(match.group(1)) if match else 80
-
-
-def _wait_for_app(url: str, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                raise ClientUnreachable(f"[app] command exited with status {process.returncode}")
-            with suppress(httpx.TransportError):
-                if client.get(url).status_code < 500:
-                    return
-            time.sleep(0.2)
-    raise ClientUnreachable(f"[app] url: {url} did not answer within {timeout:g} s")
-
-
 def _browser_error(exc: Exception) -> str | None:
     return f"browser: {exc.message.splitlines()[0]}" if isinstance(exc, Error) else None
 
@@ -138,6 +85,7 @@ def _run_case(
     try:
         client_case.check(app)
     except Exception as exc:
+        # The server runner's mapping (conformance/judging.py), plus the browser's own errors.
         judge(case, exc, describe_other=_browser_error).apply_to(result)
     result.duration_ms = (time.monotonic() - started) * 1000
     result.exchanges = app.recorder.to_report()
@@ -176,26 +124,31 @@ def run_client_suite(
     run = run or ClientRun()
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="dualtoken-e2e-"))
-    cors = "" if profile.app.static is not None else _origin(profile.app.url)
+    # The app's port is picked first: the API must allow the app's origin before it starts.
+    launch = AppLaunch(profile.app)
     api: Api
     try:
         if profile.api.server_profile is not None:
             profile, external = with_their_api(profile, profile.api.server_profile)
-            external.check()
+            try:
+                external.check()
+            except ApiStartError:
+                external.stop()  # a backend the suite started must not outlive the run
+                raise
             api = external
         else:
             api = start_api(
                 rotation=profile.api.rotation,
                 cookie=profile.api.cookie,
                 static=profile.app.static,
-                cors_origin=cors,
+                cors_origin=launch.origin,
                 log_dir=workdir,
             )
     except ApiStartError as exc:
         raise ClientUnreachable(f"the API is not usable: {exc}") from None
     results: list[CaseResult] = []
     try:
-        with _app_process(profile, api, workdir) as app_url, sync_playwright() as playwright:
+        with launch.running(api.url) as app_url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
                 for client_case in selected:
@@ -205,6 +158,8 @@ def run_client_suite(
                         on_result(result)
             finally:
                 browser.close()
+    except LaunchError as exc:
+        raise ClientUnreachable(str(exc)) from None
     finally:
         api.stop()
     redact = redactor if redactor is not None else Redactor()
@@ -220,15 +175,21 @@ def run_client_suite(
 
 def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, ExternalApi]:
     """The client profile with the API facts of a team's server profile (its base URL, clock,
-    lifetimes, paths, rotation and refresh carrier), and that API."""
+    lifetimes, paths, rotation and refresh carrier), and that API: started by the suite when the
+    server profile gives `[target] command`, else found running at its `base_url`."""
     try:
         server = load_profile(path)
     except ProfileError as exc:
         raise ClientUnreachable(f"[api] server_profile: {exc}") from None
-    if not server.target.base_url or server.time.mode != "clock":
+    if server.time.mode != "clock":
         raise ClientUnreachable(
-            f"[api] server_profile: {path} needs [target] base_url and [time] mode = 'clock' "
-            "(the client suite expires tokens by moving the server's clock)"
+            f"[api] server_profile: {path} needs [time] mode = 'clock' and a clock_path (the "
+            f"client suite expires tokens by moving the server's clock), not {server.time.mode!r}"
+        )
+    if not server.target.base_url and not server.target.command:
+        raise ClientUnreachable(
+            f"[api] server_profile: {path} needs [target] base_url or command: the browser "
+            "reaches the API over HTTP (an in-process app cannot serve it)"
         )
     api = replace(
         profile.api,
@@ -239,15 +200,23 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         logout_path=server.logout[0].path if server.logout else profile.api.logout_path,
         protected_paths=server.protected_paths or profile.api.protected_paths,
     )
+    process: TargetProcess | None = None
+    base_url = server.target.base_url
+    if server.target.command:
+        process = TargetProcess(server.target, ready_path=Target(server).ready_path)
+        try:
+            asyncio.run(process.start())
+        except LaunchError as exc:
+            raise ClientUnreachable(f"[api] server_profile: {exc}") from None
+        base_url = process.base_url
     external = ExternalApi(
-        base_url=server.target.base_url,
+        base_url=base_url,
         clock_path=server.time.clock_path,
         access_ttl=server.lifetimes.access,
         refresh_ttl=server.lifetimes.refresh,
+        process=process,
+        refresh=server.refresh,
+        client_auth=server.client,
+        refresh_token_field=server.login.refresh_token_field,
     )
     return replace(profile, api=api), external
-
-
-def _origin(url: str) -> str:
-    match = re.match(r"^(https?://[^/]+)", url)
-    return match.group(1) if match else url

@@ -83,9 +83,12 @@ def _count(low: int, high: int) -> Any:
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+PROG = "python -m load"
+
+
+def _parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m load",
+        prog=prog,
         description="Locust load runs for dual-token auth (see load/README.md).",
     )
     target = parser.add_argument_group("target")
@@ -420,8 +423,8 @@ def _run_all(args: argparse.Namespace) -> int:
     return 0 if all(record["passed"] for record in records) else 3
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
+    args = _parser(prog).parse_args(argv)
     if args.settle < 0 or args.round_timeout <= 0 or args.jitter < 0:
         print("load: --settle and --jitter must be >= 0, --round-timeout > 0", file=sys.stderr)
         return 2

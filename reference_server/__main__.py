@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sqlite3
 import sys
 
@@ -17,10 +18,12 @@ from reference_server.serving import serve
 from reference_server.store import TokenStore
 from reference_server.users import UsersFileError, hash_password
 
+PROG = "python -m reference_server"
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m reference_server",
+        prog=prog,
         description="dualtoken reference server. Settings come from DUALTOKEN_* variables.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -68,22 +71,26 @@ async def _check_store(store: TokenStore) -> None:
         await store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str = PROG) -> int:
+    args = _parser(prog).parse_args(argv)
     if args.hash_password:
         password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
         print(hash_password(password.rstrip("\n")))
         return 0
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(message)s")
+    if args.workers > 1:
+        # Every worker reads its settings from the environment it inherits: tell them they
+        # are several, so that a SQLite store counts the limits for all of them.
+        os.environ["DUALTOKEN_WORKERS"] = str(args.workers)
     settings = _load_settings()
     warn_if_dev(settings)
     if args.workers < 1:
         print("reference_server: --workers must be at least 1", file=sys.stderr)
         return 2
-    if args.workers > 1 and settings.store.startswith("memory"):
+    if args.workers > 1 and (settings.store.startswith("memory") or settings.store == "sqlite:///"):
         print(
-            "reference_server: DUALTOKEN_STORE=memory:// cannot be shared by several workers; "
-            "use sqlite:///PATH or redis://HOST:PORT/DB",
+            f"reference_server: DUALTOKEN_STORE={settings.store} is private to one process and "
+            "cannot be shared by several workers; use sqlite:///PATH or redis://HOST:PORT/DB",
             file=sys.stderr,
         )
         return 2

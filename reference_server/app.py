@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import _logs as otel_logs
+from opentelemetry import metrics as otel_metrics
+from opentelemetry import trace as otel_trace
 
 from reference_server.auth import AuthService
 from reference_server.clock import Clock
@@ -16,11 +21,12 @@ from reference_server.deps import Services
 from reference_server.errors import install_error_handlers
 from reference_server.frontend import mount_frontend
 from reference_server.hotpath import HotRoutes
+from reference_server.login_throttle import LoginThrottle, SharedLoginThrottle
 from reference_server.middleware import BodyLimit
 from reference_server.ratelimit import RateLimiter, SharedRateLimiter
 from reference_server.routes import auth, resources, test_hooks
 from reference_server.shared_users import PullSharedUsers, SharedUsers
-from reference_server.store import RedisStore, TokenStore, open_store
+from reference_server.store import RedisStore, SQLiteStore, TokenStore, open_store
 from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
 
@@ -64,15 +70,36 @@ def build_services(
         auth=auth_service,
         refresh_limiter=_refresh_limiter(settings, store),
         shared_users=SharedUsers(users, store),
+        login_throttle=_login_throttle(settings, store),
     )
+
+
+def _counts_for_every_worker(
+    settings: Settings, store: TokenStore
+) -> RedisStore | SQLiteStore | None:
+    """The store in which the limits must be counted, or None to count them in this process.
+
+    Workers and instances sharing a Redis store share its budgets too; so do the workers of
+    one server on a SQLite file. Counted per process, N workers would allow N x the limit.
+    """
+    if isinstance(store, RedisStore):
+        return store
+    if isinstance(store, SQLiteStore) and settings.workers > 1:
+        return store
+    return None
 
 
 def _refresh_limiter(settings: Settings, store: TokenStore) -> RateLimiter:
     limit, window = settings.refresh_rate_limit, settings.refresh_rate_window
-    if isinstance(store, RedisStore):
-        # Workers and instances sharing a Redis store share the budget too.
-        return SharedRateLimiter(limit=limit, window=window, store=store)
+    shared = _counts_for_every_worker(settings, store)
+    if shared is not None:
+        return SharedRateLimiter(limit=limit, window=window, store=shared)
     return RateLimiter(limit=limit, window=window)
+
+
+def _login_throttle(settings: Settings, store: TokenStore) -> LoginThrottle:
+    shared = _counts_for_every_worker(settings, store)
+    return SharedLoginThrottle(store=shared) if shared is not None else LoginThrottle()
 
 
 def default_users(settings: Settings) -> UserDirectory:
@@ -82,6 +109,36 @@ def default_users(settings: Settings) -> UserDirectory:
     if settings.dev and users.get(DEMO_USERNAME) is None:
         users.put(DEMO_USERNAME, password=DEMO_PASSWORD)
     return users
+
+
+# The OpenTelemetry API's stand-ins until a real provider is set (the classes FastAPI itself
+# treats as "not configured").
+_STAND_IN_PROVIDERS = frozenset(
+    {"ProxyTracerProvider", "_ProxyMeterProvider", "ProxyLoggerProvider"}
+)
+
+
+def telemetry_config() -> TelemetryConfig | None:
+    """FastAPI's native OpenTelemetry as configured, or switched off where nothing is set up.
+
+    FastAPI asks on every request whether a tracer, meter or logger provider has been set
+    since the last request: three lookups deep in the OpenTelemetry API, each reading the
+    environment, 10-20 µs a request here, as much as all of a /protected's own checks. A
+    provider set before the app is built (`opentelemetry-instrument`, an SDK configured at
+    import) or `FASTAPI_OTEL_AUTO_CONFIGURE=true` keeps FastAPI's telemetry exactly as it
+    is; with none of them it is turned off once, here, instead of being asked about on every
+    request.
+    """
+    if os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true":
+        return None
+    providers = (
+        otel_trace.get_tracer_provider(),
+        otel_metrics.get_meter_provider(),
+        otel_logs.get_logger_provider(),
+    )
+    if any(type(provider).__name__ not in _STAND_IN_PROVIDERS for provider in providers):
+        return None
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def create_app(
@@ -104,6 +161,7 @@ def create_app(
         await services.store.close()
 
     app = FastAPI(
+        telemetry=telemetry_config(),
         title="dualtoken reference server",
         summary="Short-lived JWT access token + long-lived refresh token, done properly.",
         version="0.1.0",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from typing import Self
 
 from starlette.concurrency import run_in_threadpool
 
@@ -57,6 +59,12 @@ class AuthService:
         self.users = users
         self.rotation = rotation
         self.rotation_grace = rotation_grace
+
+    def using_store(self, store: TokenStore) -> Self:
+        """These same rules (this class: a subclass keeps its own) over *store*, for one request."""
+        view = copy.copy(self)
+        view.store = store
+        return view
 
     async def login(self, username: str, password: str, now: float) -> IssuedTokens:
         user = await run_in_threadpool(self.users.authenticate, username, password)

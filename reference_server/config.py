@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     users_file: Path | None = None
     frontend_dist: Path | None = None
     max_body: int = Field(default=65_536, gt=0)
+    # How many server processes share the store. `python -m reference_server --workers N` sets
+    # it for its workers; with SQLite and more than one, the refresh rate limit and the login
+    # throttle are counted in the file (with one, in the process: the same count, cheaper).
+    workers: int = Field(default=1, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -29,7 +29,7 @@ class Services:
     auth: AuthService
     refresh_limiter: RateLimiter
     shared_users: SharedUsers
-    # Per process, like the refresh limiter: with N workers an account gets up to N x 30.
+    # Counted in the store when workers share it (app.build_services), else in this process.
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 

@@ -33,6 +33,7 @@ from reference_server.errors import (
     rate_limited_response,
     store_unavailable_response,
 )
+from reference_server.refresh_gate import refresh_within_limit
 from reference_server.schemas import MAX_TOKEN
 from reference_server.tokens import TokenError
 
@@ -109,11 +110,12 @@ class HotRoutes:
         try:
             now = await services.clock.now()
             client = scope["client"][0] if scope.get("client") else "unknown"
-            wait = await services.refresh_limiter.check(client, now)
-            if wait:
-                await rate_limited_response(RateLimited(wait))(scope, receive, send)
-                return
-            issued = await services.auth.refresh(token, now)
+            issued = await refresh_within_limit(
+                services.auth, services.refresh_limiter, token, client=client, now=now
+            )
+        except RateLimited as exc:
+            await rate_limited_response(exc)(scope, receive, send)
+            return
         except TokenError as exc:
             await auth_failure_response(AuthFailure.invalid_token(str(exc)))(scope, receive, send)
             return

@@ -410,12 +410,20 @@ def launch_reference(
 
 
 def launch_redis(
-    binary: str, *, ready_timeout: float = 10.0, log_dir: Path | None = None
+    binary: str,
+    *,
+    ready_timeout: float = 10.0,
+    log_dir: Path | None = None,
+    prefix: Sequence[str] = (),
 ) -> RedisServer:
-    """A throwaway redis-server (no persistence); its `.url` reaches database 0."""
+    """A throwaway redis-server (no persistence); its `.url` reaches database 0.
+
+    *prefix* goes before the command (e.g. `taskset -c 1`, exec'ing redis-server in place, so
+    the launched PID stays the server's own)."""
     server = launch(
         "redis-server",
         lambda port: [
+            *prefix,
             binary,
             "--port",
             str(port),

@@ -29,15 +29,23 @@ class BodyLimit:
             return
         header_bytes = 0
         declared: int | None = None
+        chunked = False
         for name, value in scope["headers"]:
             header_bytes += len(name) + len(value) + 4  # ": " and CRLF, as on the wire
             if name == b"content-length":
                 declared = _int_or_none(value)
+            elif name == b"transfer-encoding":
+                chunked = True
         if header_bytes > self.max_header_bytes:
             await _refuse(send, 431, f"request headers exceed {self.max_header_bytes} bytes")
             return
         if declared is not None and declared > self.max_bytes:
             await self._refuse(send)
+            return
+        if declared is None and not chunked:
+            # Neither header: HTTP/1.1 framing gives the request no body (RFC 9112 §6.3), so
+            # there is nothing to count (most requests: every GET).
+            await self.app(scope, receive, send)
             return
         # Read the body up front (it is small by construction) and replay it to the app.
         buffered: list[Message] = []

@@ -7,9 +7,25 @@ requests and then one every `window / limit` seconds.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Protocol
 
 _MAX_CLIENTS = 100_000
+
+
+def gcra(tat: float | None, now: float, *, interval: float, window: float) -> tuple[float, float]:
+    """One request against a client's theoretical arrival time *tat* (None: never seen).
+
+    Returns (the new tat to keep, 0) when allowed, else (tat unchanged, seconds too early).
+    The stores that count for every worker (SQLite; Redis in Lua) apply this same rule.
+    """
+    if tat is None or tat < now or tat > now + window:
+        # Idle client, or a test clock moved backwards: start afresh.
+        tat = now
+    new_tat = tat + interval
+    if new_tat - now > window:
+        return tat, new_tat - now - window
+    return new_tat, 0.0
 
 
 class SharedCounter(Protocol):
@@ -18,6 +34,10 @@ class SharedCounter(Protocol):
     async def rate_hit(
         self, client: str, now: float, *, interval: float, window: float
     ) -> float: ...
+
+    async def rate_hit_and_any_revoked(
+        self, client: str, now: float, *, interval: float, window: float, keys: Sequence[str]
+    ) -> tuple[float, bool]: ...
 
 
 class RateLimiter:
@@ -39,13 +59,11 @@ class RateLimiter:
         """Count one request; return 0 if allowed, else the seconds to wait (for Retry-After)."""
         if not self.enabled:
             return 0
-        tat = self._tat.get(client, now)
-        if tat < now or tat > now + self.window:
-            # Idle client, or a test clock moved backwards: start afresh.
-            tat = now
-        new_tat = tat + self._interval
-        if new_tat - now > self.window:
-            return max(1, math.ceil(new_tat - now - self.window))
+        new_tat, late = gcra(
+            self._tat.get(client), now, interval=self._interval, window=self.window
+        )
+        if late > 0:
+            return _retry_after(late)
         if len(self._tat) >= _MAX_CLIENTS:
             self._forget_idle(now)
         self._tat[client] = new_tat
@@ -71,4 +89,25 @@ class SharedRateLimiter(RateLimiter):
         if not self.enabled:
             return 0
         late = await self._store.rate_hit(client, now, interval=self._interval, window=self.window)
-        return max(1, math.ceil(late)) if late > 0 else 0
+        return _retry_after(late)
+
+    def counts_in(self, store: object) -> bool:
+        """True when *store* is the one this limiter counts in (so one round trip can do both)."""
+        return store is self._store
+
+    async def check_and_lookup(
+        self, client: str, now: float, revocation_keys: Sequence[str]
+    ) -> tuple[int, bool]:
+        """`check`, and if allowed whether any of *revocation_keys* is revoked: one round trip.
+
+        A refused request gets (seconds to wait, False): its keys were not looked up. Only for
+        an enabled limiter (a disabled one has nothing to count: ask the store alone).
+        """
+        late, revoked = await self._store.rate_hit_and_any_revoked(
+            client, now, interval=self._interval, window=self.window, keys=revocation_keys
+        )
+        return _retry_after(late), revoked
+
+
+def _retry_after(late: float) -> int:
+    return max(1, math.ceil(late)) if late > 0 else 0

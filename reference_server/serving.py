@@ -40,6 +40,11 @@ def serve(
         http=http,
         loop=loop,
         timeout_keep_alive=30,
+        # Off unless it would be shown: uvicorn formats every access line's fields (client
+        # address, quoted path) before the logger's level drops it, a few µs a request.
+        access_log=log_level in ("debug", "info", "trace"),
+        # Which server software answers is nobody's business (and costs a header a response).
+        server_header=False,
     )
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

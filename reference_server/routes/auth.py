@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from reference_server.auth import BadLogoutToken, InvalidCredentials, IssuedTokens
 from reference_server.deps import CurrentPrincipal, Now, Services, ServicesDep
 from reference_server.errors import AuthFailure, BadRequest, RateLimited
+from reference_server.refresh_gate import refresh_within_limit
 from reference_server.schemas import (
     Detail,
     LoginRequest,
@@ -72,13 +73,13 @@ async def login(
     body: LoginRequest, response: Response, services: ServicesDep, now: Now
 ) -> TokenResponse:
     """Check the username and password; answer an access token and a refresh token."""
-    wait = services.login_throttle.retry_after(body.username, now)
+    wait = await services.login_throttle.wait(body.username, now)
     if wait:
         raise RateLimited(wait)
     try:
         issued = await services.auth.login(body.username, body.password, now)
     except InvalidCredentials:
-        services.login_throttle.failed(body.username, now)
+        await services.login_throttle.record_failure(body.username, now)
         raise AuthFailure(401, "Incorrect username or password") from None
     return _token_response(services, issued, response)
 
@@ -98,14 +99,17 @@ async def refresh(
 ) -> TokenResponse:
     """Trade a refresh token for a new access token (and, with rotation, a new refresh token)."""
     client = request.client.host if request.client else "unknown"
-    wait = await services.refresh_limiter.check(client, now)
-    if wait:
-        raise RateLimited(wait)
     token = _refresh_token_from(request, body)
     if token is None:
+        # Counted like any other /refresh: over budget, the answer is 429 whatever was sent.
+        wait = await services.refresh_limiter.check(client, now)
+        if wait:
+            raise RateLimited(wait)
         raise BadRequest("refresh_token is required (JSON body field, or the refresh cookie)")
     try:
-        issued = await services.auth.refresh(token, now)
+        issued = await refresh_within_limit(
+            services.auth, services.refresh_limiter, token, client=client, now=now
+        )
     except TokenError as exc:
         raise AuthFailure.invalid_token(str(exc)) from None
     return _token_response(services, issued, response)

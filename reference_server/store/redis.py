@@ -7,6 +7,7 @@ times, so a test clock moved far from wall time neither keeps entries forever no
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,18 +39,45 @@ return {'reused', h['jti'], h['iat'], h['exp']}
 
 
 # The /refresh rate limit's GCRA (ratelimit.RateLimiter's rule) on one key per client, atomic
-# inside Redis so that every worker and instance draws on one budget. Returns "0" when allowed,
-# else how many seconds too early the request is. KEYS[1] client; ARGV: now, interval, window.
-_RATE_HIT = """
+# inside Redis so that every worker and instance draws on one budget. Leaves `late` at 0 when
+# allowed (and counts the request), else at how many seconds too early the request is.
+# KEYS[1] client; ARGV: now, interval, window.
+_GCRA = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
 if tat < now or tat > now + window then tat = now end
 local new_tat = tat + interval
-if new_tat - now > window then return tostring(new_tat - now - window) end
-redis.call('SET', KEYS[1], string.format('%.17g', new_tat), 'PX', math.ceil(window * 1000) + 1000)
-return '0'
+local late = 0
+if new_tat - now > window then
+  late = new_tat - now - window
+else
+  redis.call('SET', KEYS[1], string.format('%.17g', new_tat), 'PX', math.ceil(window * 1000) + 1000)
+end
+"""
+
+_RATE_HIT = _GCRA + "return tostring(late)\n"
+
+# The same count and, when the request is allowed, the revocation lookup of KEYS[2..]: the two
+# store questions of one /refresh in one round trip (see reference_server.refresh_gate).
+_RATE_HIT_AND_ANY_REVOKED = (
+    _GCRA
+    + """
+if late > 0 then return {tostring(late), 0} end
+return {'0', redis.call('EXISTS', unpack(KEYS, 2))}
+"""
+)
+
+# The failed logins of one account in (now - window, now] (login_throttle.SharedLoginThrottle):
+# a sorted set of failure times. Failures outside the window (or after now: a test clock moved
+# back) are dropped first. KEYS[1] account; ARGV: now, now - window (as Python wrote them, so no
+# digits are lost to Lua's number formatting). Returns {count, oldest time or '0'}.
+_LOGIN_FAILURES = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2] or '0'}
 """
 
 
@@ -69,6 +97,8 @@ class RedisStore:
         self._prefix = prefix
         self._rotate_script: Any = self._redis.register_script(_ROTATE)
         self._rate_script: Any = self._redis.register_script(_RATE_HIT)
+        self._rate_and_revoked_script: Any = self._redis.register_script(_RATE_HIT_AND_ANY_REVOKED)
+        self._login_failures_script: Any = self._redis.register_script(_LOGIN_FAILURES)
 
     def _k(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -123,6 +153,32 @@ class RedisStore:
             keys=[self._k("rate", client)], args=[repr(now), repr(interval), repr(window)]
         )
         return float(late)
+
+    async def rate_hit_and_any_revoked(
+        self, client: str, now: float, *, interval: float, window: float, keys: Sequence[str]
+    ) -> tuple[float, bool]:
+        """`rate_hit`, then (only if allowed) `any_revoked(keys)`: one round trip for both."""
+        late, revoked = await self._rate_and_revoked_script(
+            keys=[self._k("rate", client), *(self._k("revoked", key) for key in keys)],
+            args=[repr(now), repr(interval), repr(window)],
+        )
+        return float(late), int(revoked) > 0
+
+    async def login_failures(
+        self, username: str, now: float, *, window: float
+    ) -> tuple[int, float]:
+        count, oldest = await self._login_failures_script(
+            keys=[self._k("login", username)], args=[repr(now), repr(now - window)]
+        )
+        return int(count), float(oldest)
+
+    async def add_login_failure(self, username: str, now: float, *, window: float) -> None:
+        key = self._k("login", username)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            # A random member: two failures at the same instant are two failures.
+            pipe.zadd(key, {secrets.token_hex(8): now})
+            pipe.pexpire(key, math.ceil(window * 1000) + 1000)
+            await pipe.execute()
 
     async def purge(self, now: float) -> int:
         return 0  # Redis expires entries on its own

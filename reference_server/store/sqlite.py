@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from reference_server.ratelimit import gcra
 from reference_server.store.base import (
     PURGE_INTERVAL,
     Link,
@@ -41,6 +42,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_exp ON sessions (exp);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS shared (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rate (client TEXT PRIMARY KEY, tat REAL NOT NULL, until REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_until ON rate (until);
+CREATE TABLE IF NOT EXISTS login_failures (
+    username TEXT NOT NULL, at REAL NOT NULL, until REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_username ON login_failures (username, at);
+CREATE INDEX IF NOT EXISTS login_failures_until ON login_failures (until);
 """
 
 
@@ -77,8 +85,7 @@ class SQLiteStore:
                 (key, until),
             )
         )
-        if now - self._last_purge >= PURGE_INTERVAL:
-            await self.purge(now)
+        await self._purge_now_and_then(now)
 
     async def any_revoked(self, keys: Sequence[str]) -> bool:
         marks = ",".join("?" * len(keys))
@@ -150,12 +157,69 @@ class SQLiteStore:
             )
         )
 
+    async def rate_hit(self, client: str, now: float, *, interval: float, window: float) -> float:
+        """Count one request of *client* for every worker on this file (ratelimit.gcra); 0 if
+        allowed, else the seconds it came too early. A write: it runs in the writer thread."""
+
+        def count(db: sqlite3.Connection) -> float:
+            db.execute("BEGIN IMMEDIATE")  # read and write as one: two workers, one budget
+            try:
+                row = db.execute("SELECT tat FROM rate WHERE client = ?", (client,)).fetchone()
+                tat, late = gcra(row[0] if row else None, now, interval=interval, window=window)
+                if not late:
+                    db.execute(
+                        "INSERT OR REPLACE INTO rate (client, tat, until) VALUES (?, ?, ?)",
+                        (client, tat, now + window),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return late
+
+        late = await self._write(count)
+        await self._purge_now_and_then(now)
+        return late
+
+    async def rate_hit_and_any_revoked(
+        self, client: str, now: float, *, interval: float, window: float, keys: Sequence[str]
+    ) -> tuple[float, bool]:
+        # No round trip to save here: the count is a write (thread), the lookup a read (loop).
+        late = await self.rate_hit(client, now, interval=interval, window=window)
+        return (late, False) if late else (0.0, await self.any_revoked(keys))
+
+    async def login_failures(
+        self, username: str, now: float, *, window: float
+    ) -> tuple[int, float]:
+        row = self._db.execute(
+            "SELECT count(*), min(at) FROM login_failures"
+            " WHERE username = ? AND at > ? AND at <= ?",
+            (username, now - window, now),
+        ).fetchone()
+        return int(row[0]), float(row[1] or 0.0)
+
+    async def add_login_failure(self, username: str, now: float, *, window: float) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "INSERT INTO login_failures (username, at, until) VALUES (?, ?, ?)",
+                (username, now, now + window),
+            )
+        )
+        await self._purge_now_and_then(now)
+
+    async def _purge_now_and_then(self, now: float) -> None:
+        if now - self._last_purge >= PURGE_INTERVAL:
+            await self.purge(now)
+
     async def purge(self, now: float) -> int:
         self._last_purge = now
 
         def delete(db: sqlite3.Connection) -> int:
             gone = db.execute("DELETE FROM revoked WHERE until < ?", (now,)).rowcount
             gone += db.execute("DELETE FROM sessions WHERE exp < ?", (now,)).rowcount
+            # Counters are not entries of the revocation list: swept, but not counted.
+            db.execute("DELETE FROM rate WHERE until < ?", (now,))
+            db.execute("DELETE FROM login_failures WHERE until < ?", (now,))
             return int(gone)
 
         return await self._write(delete)

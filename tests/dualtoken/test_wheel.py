@@ -91,8 +91,9 @@ def test_the_wheel_ships_the_packaged_profiles_and_the_command(installed: Path) 
     usage = _run([str(installed / "dualtoken"), "--help"], installed)
     for subcommand in ("conformance", "client", "load", "server", "init-profile"):
         assert f"  {subcommand} " in usage
-        if subcommand not in ("load", "client"):  # their extras are not installed here
-            assert "usage:" in _run([str(installed / "dualtoken"), subcommand, "--help"], installed)
+        if subcommand != "load":  # its extra is not installed here (the client's is not either)
+            own = _run([str(installed / "dualtoken"), subcommand, "--help"], installed)
+            assert own.startswith(f"usage: dualtoken {subcommand} ")
 
 
 def test_a_subcommand_whose_extra_is_not_installed_says_which_to_install(installed: Path) -> None:
@@ -128,3 +129,40 @@ def test_dualtoken_conformance_runs_from_the_wheel_and_writes_its_reports(
     # The packaged profile was used, not the checkout's.
     assert summary["summary"]["profile"].startswith(str(installed.parent))
     assert summary["summary"]["passed"] > 100
+
+
+CLIENT_PROFILE = """
+[app]
+static = "."
+[login]
+url = "/dev/login"
+[burst]
+script = "(n) => window.fireBurst(n)"
+[login_view]
+selector = "#login-view"
+"""
+
+
+def test_dualtoken_client_from_the_wheel_asks_for_a_profile_then_the_extra(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The wheel ships no built frontend (the default target): the user is told to give their
+    app's profile; with one, that the e2e extra (Playwright) is missing. Exit 2, no traceback."""
+    client = [str(installed / "dualtoken"), "client"]
+    done = subprocess.run(client, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no --client-profile given" in done.stderr
+    assert "dualtoken client --client-profile theirs.toml" in done.stderr
+    assert "Traceback" not in done.stderr
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    (tmp_path / "theirs.toml").write_text(CLIENT_PROFILE)
+    done = subprocess.run(
+        [*client, "--client-profile", "theirs.toml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "pip install 'dualtoken[e2e]'" in done.stderr and "Traceback" not in done.stderr

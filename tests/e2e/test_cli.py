@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from e2e import cli
 from tests.e2e.conftest import CLIENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +86,18 @@ def test_exit_codes_and_expected_failures(seed_client: Path, tmp_path: Path) -> 
     done = run_cli("--client-profile", profile, *selection, "--expected-failures", str(expected))
     assert done.returncode == 1
     assert "stale expected failure: CLIENT-RELOAD-01" in done.stdout
+
+
+def test_without_a_profile_or_a_built_frontend_it_asks_for_a_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As from an installed wheel, which ships no frontend/dist: a clear message, exit 2."""
+    default = tmp_path / "e2e" / "profiles" / "frontend-queue.toml"
+    default.parent.mkdir(parents=True)
+    default.write_text((ROOT / "e2e" / "profiles" / "frontend-queue.toml").read_text())
+    monkeypatch.setattr(cli, "DEFAULT_PROFILE", default)
+    assert cli.main(["--dry-run"], prog="dualtoken client") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no --client-profile given, and the default target")
+    assert "[app] static: no index.html in" in err
+    assert "dualtoken client --client-profile theirs.toml" in err

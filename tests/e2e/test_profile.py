@@ -57,7 +57,7 @@ def test_every_shipped_and_test_profile_loads() -> None:
         (lambda d: d["login_view"].update(url="(("), "[login_view] url: not a regular expression"),
         (lambda d: d["api"].update(cookie="yes") if "api" in d else d.update(api={"cookie": 1}),
          "[api] cookie: expected true or false"),
-        (lambda d: d["app"].update(url="http://127.0.0.1:1"), "[app]: give exactly one of url"),
+        (lambda d: d["app"].update(url="http://127.0.0.1:1"), "[app] url: a static app is served"),
         (lambda d: d["app"].update(static="/nonexistent"), "[app] static: no index.html"),
         (lambda d: d["storage"].update(area="disk") if "storage" in d
          else d.update(storage={"area": "disk"}), "[storage] area: expected one of local, session"),
@@ -69,6 +69,93 @@ def test_errors_name_the_key(tmp_path: Path, edit: Any, message: str) -> None:
     data = minimal(tmp_path)
     edit(data)
     assert message in error_of(data)
+
+
+def started(data: dict[str, Any], **app: Any) -> dict[str, Any]:
+    """*data* with an app the suite starts by a command, instead of a static folder."""
+    data["app"] = {"command": "npm run dev -- --port {port}", **app}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("app", "message"),
+    [
+        ({"command": "serve --port {prot}"}, "[app] command: unknown placeholder {prot}"),
+        ({"env": {"API": "{api}"}}, "[app] env: API: unknown placeholder {api}"),
+        ({"env": {"PORT": 5173}}, "[app] env: PORT: expected a string, got an integer"),
+        ({"url": "http://127.0.0.1:{api_url}"}, "[app] url: unknown placeholder {api_url}"),
+        ({"url": "127.0.0.1:{port}"}, "[app] url: expected an http(s):// URL"),
+        ({"cwd": "no/such/folder"}, "[app] cwd: no such folder"),
+        ({"ready_timeout": 0}, "[app] ready_timeout: expected a number >= 1"),
+        ({"api_param": "api url"}, "[app] api_param: expected a query parameter name"),
+        ({"api_param": ""}, "[app] api_param: expected a query parameter name"),
+        ({"static": "."}, "[app] command: a static app is served by the suite"),
+        ({"command": 3}, "[app] command: expected a string, got an integer"),
+        ({"proxies_api": "yes"}, "[app] proxies_api: expected true or false"),
+    ],
+)
+def test_app_command_errors_name_the_key(tmp_path: Path, app: dict[str, Any], message: str) -> None:
+    assert message in error_of(started(minimal(tmp_path), **app))
+
+
+@pytest.mark.parametrize(
+    ("app", "message"),
+    [
+        ({"url": "http://127.0.0.1:{port}"}, "[app] url: {port} needs a command"),
+        ({"url": "http://127.0.0.1:5173", "env": {"A": "b"}}, "[app] env: only used with"),
+        ({"url": "http://127.0.0.1:5173", "cwd": "."}, "[app] cwd: only used with"),
+        ({}, "[app]: give url, command or static"),
+        ({"static": ".", "proxies_api": True}, "[app] proxies_api: a static app is already"),
+    ],
+)
+def test_app_keys_without_a_command_name_the_key(
+    tmp_path: Path, app: dict[str, Any], message: str
+) -> None:
+    data = minimal(tmp_path)
+    data["app"] = app
+    assert message in error_of(data)
+
+
+def test_a_started_app_gets_a_free_port_and_keeps_shell_braces(tmp_path: Path) -> None:
+    data = started(
+        minimal(tmp_path),
+        command="PORT=${PORT} npm run dev -- --port {port} --define '{\"a\": 1}'",
+        env={"VITE_API_URL": "{api_url}", "OLD": "{app_port}"},
+    )
+    app = parse_client_profile(data, base_dir=tmp_path).app
+    assert app.url == "http://127.0.0.1:{port}"  # the port is picked when the run starts
+    assert app.env == {"VITE_API_URL": "{api_url}", "OLD": "{app_port}"}
+
+
+def test_the_shipped_dev_server_profiles_point_at_the_api_one_way_each() -> None:
+    by_env = load_client_profile(CLIENTS / "plainfetch" / "profile-devserver-env.toml")
+    by_param = load_client_profile(CLIENTS / "plainfetch" / "profile-devserver-param.toml")
+    assert by_env.app.env["PLAINFETCH_API"] == "{api_url}" and not by_env.app.api_param
+    assert by_param.app.api_param == "api" and "PLAINFETCH_API" not in by_param.app.env
+    assert by_env.login.url == "/dev/login" and by_env.logout.script
+    assert by_param.app.cwd == by_env.app.cwd == CLIENTS / "plainfetch"
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"login": {"url": "dev/login"}}, "[login] url: expected a path starting with '/'"),
+        ({"login": {"url": 1}}, "[login] url: expected a string"),
+        ({"logout": {"script": "() => 1", "selector": "#out"}}, "[logout] script: give selector"),
+        ({"logout": {"script": "  "}}, "[logout] script: empty"),
+        ({"logout": {"script": False}}, "[logout] script: expected a string"),
+        ({"api": {"server_profile": "missing.toml"}}, "[api] server_profile: no such file"),
+        ({"api": {"server_profile": 1}}, "[api] server_profile: expected a string"),
+    ],
+)
+def test_login_logout_and_api_errors_name_the_key(
+    tmp_path: Path, section: dict[str, Any], message: str
+) -> None:
+    data = minimal(tmp_path)
+    data.update(section)
+    with pytest.raises(ProfileError) as caught:
+        parse_client_profile(data, base_dir=tmp_path)
+    assert message in str(caught.value)
 
 
 def test_a_login_url_replaces_the_form_selectors(tmp_path: Path) -> None:

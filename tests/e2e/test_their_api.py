@@ -1,24 +1,35 @@
 """The client suite in front of a team's own backend, described by its server profile.
 
-"Their" backend here is a reference server the test starts itself, serving the plain-fetch
+First, "their" backend is a reference server the test starts itself, serving the plain-fetch
 client; the suite only gets its URL through a conformance server profile, as a team would give
-it, and must neither start nor stop it.
+it, and must neither start nor stop it. Then it is a backend that is not ours at all
+(`tests/targets/opaque_sqlite`: Starlette, opaque rotating refresh tokens in SQLite, its own
+paths), started by the suite from its server profile's `[target] command`, with the app on
+another origin: the faults the suite injects on the browser's calls to it must still land.
 """
 
 from __future__ import annotations
 
+import json
+import socket
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.launch import free_port
 from conformance.outcomes import Outcome
+from conformance.runner import SuiteResult
 from e2e.api import start_api
 from e2e.catalogue import select_client_cases
-from e2e.profile import load_client_profile
+from e2e.profile import ClientProfile, load_client_profile
 from e2e.runner import ClientUnreachable, run_client_suite
 from tests.e2e.conftest import CLIENTS
 
-REFERENCE_HTTP = Path(__file__).resolve().parents[2] / "conformance/profiles/reference-http.toml"
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_HTTP = ROOT / "conformance/profiles/reference-http.toml"
+OPAQUE = ROOT / "tests/targets/opaque_sqlite/profile.toml"
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +44,14 @@ def client_profile(tmp_path: Path, app_url: str, server_profile: Path) -> Path:
     return path
 
 
+def run_and_expect(profile: ClientProfile, expected: dict[str, Outcome]) -> SuiteResult:
+    """Run exactly the cases *expected* names; their verdicts must be the ones it gives."""
+    suite = run_client_suite(profile, cases=select_client_cases(list(expected)))
+    verdicts = {result.case.id: result.outcome for result in suite.results}
+    assert verdicts == expected, [(result.case.id, result.detail) for result in suite.results]
+    return suite
+
+
 def test_their_backend_from_a_server_profile(tmp_path: Path) -> None:
     their = start_api(rotation=False, cookie=False, static=CLIENTS / "plainfetch", log_dir=tmp_path)
     try:
@@ -41,23 +60,16 @@ def test_their_backend_from_a_server_profile(tmp_path: Path) -> None:
             REFERENCE_HTTP.read_text().replace("http://127.0.0.1:8000", their.url)
         )
         profile = load_client_profile(client_profile(tmp_path, their.url, server_profile))
-        cases = select_client_cases(
-            [
-                "CLIENT-REFRESH-ONCE-01",
-                "CLIENT-REFRESH-FAIL-01",
-                "CLIENT-ROTATION",
-                "CLIENT-LOGOUT-01",
-            ]
+        run_and_expect(
+            profile,
+            {
+                "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
+                "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
+                # Their server profile declares no rotation: the case does not apply.
+                "CLIENT-ROTATION-01": Outcome.SKIP,
+                "CLIENT-LOGOUT-01": Outcome.PASS,
+            },
         )
-        suite = run_client_suite(profile, cases=cases)
-        verdicts = {r.case.id: r.outcome for r in suite.results}
-        assert verdicts == {
-            "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
-            "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
-            # Their server profile declares no rotation: the case does not apply.
-            "CLIENT-ROTATION-01": Outcome.SKIP,
-            "CLIENT-LOGOUT-01": Outcome.PASS,
-        }, [(r.case.id, r.detail) for r in suite.results]
         assert their.is_running(), "the suite stopped a server it did not start"
     finally:
         their.stop()
@@ -68,4 +80,76 @@ def test_a_server_profile_without_a_clock_is_a_clear_verdict(tmp_path: Path) -> 
     server_profile.write_text(REFERENCE_HTTP.read_text().replace('mode = "clock"', 'mode = "wait"'))
     profile = load_client_profile(client_profile(tmp_path, "http://127.0.0.1:9", server_profile))
     with pytest.raises(ClientUnreachable, match="mode = 'clock'"):
+        run_client_suite(profile, cases=select_client_cases(["CLIENT-RELOAD"]))
+
+
+def opaque_server_profile(tmp_path: Path, app_origin: str) -> Path:
+    """The opaque-token target's own server profile, its database in tmp_path and the app's
+    origin allowed by CORS (as a team would configure its backend for its SPA)."""
+    text = OPAQUE.read_text()
+    command = (
+        'command = "python -m tests.targets.opaque_sqlite --port {port} --db opaque-tokens.db"'
+    )
+    assert command in text and 'cwd = "../../.."' in text
+    text = text.replace(
+        command,
+        f'command = "{sys.executable} -m tests.targets.opaque_sqlite --port {{port}} '
+        f'--db {tmp_path / "opaque.db"} --cors-origin {app_origin}"',
+    ).replace('cwd = "../../.."', f'cwd = "{ROOT}"')
+    path = tmp_path / "opaque-server.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_foreign_backend_started_from_its_server_profile_across_origins(tmp_path: Path) -> None:
+    app_port = free_port()
+    app_origin = f"http://127.0.0.1:{app_port}"
+    server_profile = opaque_server_profile(tmp_path, app_origin)
+    paths = {"login": "/auth/login", "refresh": "/auth/refresh", "logout": "/auth/logout"}
+    paths["protected"] = "/api/me"
+    form = (CLIENTS / "plainfetch" / "profile.toml").read_text().split("[login]", 1)[1]
+    client = tmp_path / "client.toml"
+    client.write_text(
+        f"""
+[app]
+name = "plain fetch client against the opaque-token backend"
+url = "{app_origin}"
+command = "{sys.executable} ../devserver.py --port {{port}}"
+cwd = "{CLIENTS / "plainfetch"}"
+env = {{ PLAINFETCH_API = "{{api_url}}", PLAINFETCH_PATHS = {json.dumps(json.dumps(paths))} }}
+
+[api]
+server_profile = "{server_profile}"
+
+[login]{form}"""
+    )
+    suite = run_and_expect(
+        load_client_profile(client),
+        {
+            "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
+            # The suite's 401 on their /auth/refresh, seen by a page on another origin: were the
+            # route not to match there, the real refresh would succeed and this case would FAIL
+            # (checked by pointing the route at another origin).
+            "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
+            "CLIENT-REFRESH-TRANSIENT-04": Outcome.PASS,
+            # Their opaque refresh tokens rotate; the client sends the new one.
+            "CLIENT-ROTATION-01": Outcome.PASS,
+            # Their server refuses the old refresh token after the client's logout.
+            "CLIENT-LOGOUT-01": Outcome.PASS,
+        },
+    )
+    their_url = suite.profile.target.base_url
+    assert urlsplit(their_url).port not in (None, app_port)
+    calls = {(e.method, e.url.split("?")[0]) for r in suite.results for e in r.exchanges}
+    assert ("POST", f"{their_url}/auth/refresh") in calls
+    assert ("GET", f"{their_url}/api/me") in calls
+    with socket.socket() as probe:  # the suite stopped the backend it started
+        assert probe.connect_ex(("127.0.0.1", urlsplit(their_url).port or 0)) != 0
+
+
+def test_an_in_process_server_profile_is_a_clear_verdict(tmp_path: Path) -> None:
+    profile = load_client_profile(
+        client_profile(tmp_path, "http://127.0.0.1:9", ROOT / "conformance/profiles/reference.toml")
+    )
+    with pytest.raises(ClientUnreachable, match=r"\[time\] mode = 'clock'"):
         run_client_suite(profile, cases=select_client_cases(["CLIENT-RELOAD"]))

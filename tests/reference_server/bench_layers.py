@@ -10,11 +10,13 @@ the whole app is the HTTP server: uvicorn, its parser and the event loop.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import jwt
 
@@ -100,23 +102,38 @@ def measure_layers() -> dict[str, float]:
         figures["revocation lookup, jti + session (SQLite file)"] = _async_cpu_us(revocation, 5000)
         figures["user check"] = _async_cpu_us(user, 5000)
         figures["rate limiter"] = _async_cpu_us(limiter, 5000)
+        fresh = itertools.cycle(tokens)
         figures["whole ASGI app: middleware, parsing, checks, answer"] = _async_cpu_us(
-            lambda calls: _refresh_calls(app, tokens, calls), 4000
+            lambda calls: _calls(app, "/refresh", fresh, calls), 4000
         )
         asyncio.run(services.store.close())
     assert jti_key and sid_key  # the lookup above uses the keys' real shape
     return figures
 
 
-async def _refresh_calls(app: Any, tokens: list[str], calls: int) -> None:
+async def _calls(app: Any, path: str, tokens: Iterator[str], calls: int) -> None:
+    """*calls* requests to *path* through the whole ASGI app, the next token on each: as a body
+    `{"refresh_token": …}` to /refresh, as a Bearer header to /protected. The callers cycle
+    through more tokens than all rounds use, so the server's cache of verified tokens never
+    hits: a new token each request, as in the over-HTTP figure."""
     sent: list[int] = []
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             sent.append(message["status"])
 
-    for n in range(calls):
-        body = b'{"refresh_token": "' + tokens[n].encode() + b'"}'
+    for _ in range(calls):
+        token = next(tokens).encode()
+        headers = [(b"host", b"127.0.0.1")]
+        body = b""
+        if path == "/refresh":
+            body = b'{"refresh_token": "' + token + b'"}'
+            headers += [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+        else:
+            headers.append((b"authorization", b"Bearer " + token))
 
         async def receive(body: bytes = body) -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -125,36 +142,83 @@ async def _refresh_calls(app: Any, tokens: list[str], calls: int) -> None:
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
-            "method": "POST",
+            "method": "POST" if path == "/refresh" else "GET",
             "scheme": "http",
-            "path": "/refresh",
-            "raw_path": b"/refresh",
+            "path": path,
+            "raw_path": path.encode(),
             "root_path": "",
             "query_string": b"",
-            "headers": [
-                (b"host", b"127.0.0.1"),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
+            "headers": headers,
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8000),
             "state": {},
         }
         await app(scope, receive, send)
     if set(sent) != {200}:
-        raise RuntimeError(f"in-process /refresh answered {sorted(set(sent))}, not only 200")
+        raise RuntimeError(f"in-process {path} answered {sorted(set(sent))}, not only 200")
 
 
-def print_layers(over_http_us: dict[str, float] | None = None) -> None:
+def measure_protected_layers() -> dict[str, float]:
+    """CPU µs per /protected (a new token each request) in each layer, in this process."""
+    with tempfile.TemporaryDirectory(prefix="dualtoken-layers-") as folder:
+        settings = Settings(dev=True, store=f"sqlite:///{Path(folder) / 'protected.db'}")
+        key, algorithm = settings.signing_key, settings.algorithm
+        tokens = [jwt.encode(_claims(n, "access"), key, algorithm=algorithm) for n in range(30_000)]
+        checked, requested = itertools.cycle(tokens[:8000]), itertools.cycle(tokens[8000:])
+        app = create_app(settings)
+        services: Services = app.state.services
+        figures: dict[str, float] = {}
+
+        def token_check(calls: int) -> None:
+            for _ in range(calls):
+                services.auth.tokens.decode(next(checked), expected="access", now=time.time())
+
+        async def revocation(calls: int) -> None:
+            for n in range(calls):
+                await services.store.any_revoked((f"jti:{n}", f"sid:{n}"))
+
+        figures["token check: signature, claims, times (reference_server.jws)"] = _cpu_us(
+            token_check, 5000
+        )
+        figures["revocation lookup, jti + session (SQLite file)"] = _async_cpu_us(revocation, 5000)
+        figures["whole ASGI app: middleware, checks, answer"] = _async_cpu_us(
+            lambda calls: _calls(app, "/protected", requested, calls), 4000
+        )
+        # FastAPI's own per-request question "has an OpenTelemetry provider been set?", which
+        # the reference server settles once at start (app.telemetry_config); the seed pays it.
+        with mock.patch("reference_server.app.telemetry_config", return_value=None):
+            asked = create_app(settings)
+        figures["  FastAPI's per-request telemetry check (not paid; the seed pays it)"] = (
+            _async_cpu_us(lambda calls: _calls(asked, "/protected", requested, calls), 4000)
+            - figures["whole ASGI app: middleware, checks, answer"]
+        )
+        asyncio.run(services.store.close())
+    return figures
+
+
+def print_layers(
+    over_http_us: dict[str, float] | None = None, protected_us: dict[str, float] | None = None
+) -> None:
     """Print the layers; with over-HTTP figures (stack -> µs), the HTTP server's share too."""
     figures = measure_layers()
     whole = figures["whole ASGI app: middleware, parsing, checks, answer"]
     print("\nwhere POST /refresh's server CPU goes (in-process, µs per request, best of 5):")
     for name, value in figures.items():
-        print(f"  {name:58} {value:7.1f}")
+        print(f"  {name:66} {value:7.1f}")
     named = sum(value for name, value in figures.items() if not name.startswith(("PyJWT", "whole")))
     glue = "  of which framework glue (whole app minus the four above)"
-    print(f"  {glue:58} {whole - named:7.1f}")
+    print(f"  {glue:66} {whole - named:7.1f}")
     for stack, total in (over_http_us or {}).items():
         layer = f"HTTP server, {stack} (over-HTTP figure minus whole app)"
-        print(f"  {layer:58} {total - whole:7.1f}")
+        print(f"  {layer:66} {total - whole:7.1f}")
+    protected = measure_protected_layers()
+    whole = protected["whole ASGI app: middleware, checks, answer"]
+    print("\nwhere GET /protected's (new token each request) server CPU goes (same way):")
+    for name, value in protected.items():
+        print(f"  {name:66} {value:7.1f}")
+    checks = sum(value for name, value in protected.items() if name.startswith(("token", "revoc")))
+    glue = "  of which framework glue (whole app minus the two checks)"
+    print(f"  {glue:66} {whole - checks:7.1f}")
+    for stack, total in (protected_us or {}).items():
+        layer = f"HTTP server, {stack} (over-HTTP figure minus whole app)"
+        print(f"  {layer:66} {total - whole:7.1f}")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from unittest import mock
 
-from reference_server.app import build_services, create_app
+import pytest
+from opentelemetry import trace as otel_trace
+
+from reference_server.app import build_services, create_app, telemetry_config
 from reference_server.store import MemoryStore
 from reference_server.users import UserDirectory
 from tests.reference_server.flows import make_settings, running_api
@@ -89,3 +92,24 @@ def test_dev_mode_has_the_demo_user_and_production_mode_does_not() -> None:
     prod = build_services(make_settings(dev=False, secret="p" * 40))
     assert dev.users.authenticate("user1", "password123") is not None
     assert prod.users.get("user1") is None
+
+
+class _ConfiguredProvider:
+    """Stands for a real OpenTelemetry SDK provider (any class but the API's stand-ins)."""
+
+
+def test_fastapi_telemetry_is_off_when_nothing_is_set_up_and_untouched_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FASTAPI_OTEL_AUTO_CONFIGURE", raising=False)
+    assert telemetry_config() == {
+        "tracing": False,
+        "metrics": False,
+        "logs": False,
+        "operation_spans": False,
+    }
+    # A tracer provider set before start (opentelemetry-instrument, an SDK): FastAPI decides.
+    with mock.patch.object(otel_trace, "get_tracer_provider", return_value=_ConfiguredProvider()):
+        assert telemetry_config() is None
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    assert telemetry_config() is None

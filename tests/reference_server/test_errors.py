@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
 
 from reference_server import Settings, create_app
 from reference_server.errors import AuthFailure, EchoSafeJSONResponse
+from tests.reference_server.flows import dev_token
 
 
 def test_challenges_follow_rfc_6750() -> None:
@@ -42,13 +44,14 @@ async def test_an_unreachable_store_answers_503_not_500() -> None:
     # Not a client mistake, so not a 4xx; not a crash either: 503 with Retry-After.
     app = create_app(Settings(dev=True, store="redis://127.0.0.1:1/0"))
     transport = httpx.ASGITransport(app=app)
+    now = int(time.time())
+    claims = {"sub": "user1", "type": "access", "jti": "j", "sid": "s", "iat": now}
+    access = dev_token({**claims, "exp": now + 60})
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        tokens = (
-            await client.post("/login", json={"username": "user1", "password": "password123"})
-        ).json()
-        answer = await client.get(
-            "/protected", headers={"Authorization": f"Bearer {tokens['access_token']}"}
-        )
+        # The login throttle counts in the store too: it cannot, so no login is let through.
+        login = await client.post("/login", json={"username": "user1", "password": "password123"})
+        answer = await client.get("/protected", headers={"Authorization": f"Bearer {access}"})
+    assert login.status_code == 503
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "1"
     assert "store unavailable" in answer.json()["detail"]

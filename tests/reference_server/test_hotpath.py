@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from freezegun import freeze_time
 
 from reference_server import auth as auth_module
@@ -170,6 +171,7 @@ async def _run(hot: bool, restart_ids: Callable[[], None], **settings: Any) -> l
             for _, step in SCRIPT:
                 response = await step(client, memory)
                 answers.append((response.status_code, list(response.headers.raw), response.content))
+    await app.state.services.store.close()
     return answers
 
 
@@ -204,3 +206,19 @@ async def test_hot_routes_answer_exactly_like_fastapi(
         assert fast == slow, name
     statuses = {status for status, _, _ in plain}
     assert {200, 400, 401, 422, 429} <= statuses or not settings["refresh_rate_limit"]
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("rotation", [True, False], ids=["rotation", "no rotation"])
+async def test_hot_routes_answer_exactly_like_fastapi_over_redis(
+    rotation: bool, redis_url: str, counted_ids: Callable[[], None]
+) -> None:
+    # With Redis the rate limit is counted in the store, in the revocation lookup's round trip
+    # (reference_server.refresh_gate): the same answers, limited and refused requests included.
+    settings = {"store": redis_url, "rotation": rotation, "refresh_rate_limit": 5}
+    hot = await _run(True, counted_ids, test_clock=True, **settings)
+    redis.Redis.from_url(redis_url).flushall()
+    plain = await _run(False, counted_ids, test_clock=True, **settings)
+    for (name, _), fast, slow in zip(SCRIPT, hot, plain, strict=True):
+        assert fast == slow, name
+    assert {200, 400, 401, 422, 429} <= {status for status, _, _ in plain}

@@ -49,6 +49,9 @@ IN_PROCESS_REFUSALS = {
     "empty secret": Refusal({**NOT_DEV, "DUALTOKEN_SECRET": ""}, [], "is not set"),
     "placeholder secret": Refusal({**NOT_DEV, "DUALTOKEN_SECRET": "changeme"}, [], "placeholder"),
     "0 workers": Refusal(DEV, ["--workers", "0"], "--workers must be at least 1"),
+    "in-memory sqlite, 2 workers": Refusal(
+        {**DEV, "DUALTOKEN_STORE": "sqlite:///"}, ["--workers", "2"], "cannot be shared"
+    ),
     "unknown store": Refusal({**DEV, "DUALTOKEN_STORE": "postgres://db/x"}, [], "DUALTOKEN_STORE"),
     "missing users file": Refusal(
         {**DEV, "DUALTOKEN_USERS_FILE": "/nonexistent/users.json"}, [], "DUALTOKEN_USERS_FILE"

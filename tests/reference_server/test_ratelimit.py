@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 
 from reference_server import ratelimit
-from reference_server.ratelimit import RateLimiter
+from reference_server.ratelimit import RateLimiter, SharedRateLimiter
+from reference_server.store import RedisStore, SQLiteStore
 
 NOW = 1_000_000.0
 
@@ -65,3 +69,37 @@ def test_idle_clients_are_forgotten_so_memory_stays_bounded(
     for n in range(1000):
         limiter.hit(f"client-{n}", NOW + n)  # each client idle again 2 s later
     assert len(limiter._tat) <= 100
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+async def two_shared(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[SharedRateLimiter, SharedRateLimiter]]:
+    """Two limiters (two workers) over one shared store, limit 3 per 60 s."""
+    stores: list[SQLiteStore | RedisStore]
+    if request.param == "sqlite":
+        stores = [SQLiteStore(tmp_path / "rate.db"), SQLiteStore(tmp_path / "rate.db")]
+    else:
+        url = request.getfixturevalue("redis_url")
+        stores = [RedisStore(url), RedisStore(url)]
+    try:
+        yield (
+            SharedRateLimiter(limit=3, window=60, store=stores[0]),
+            SharedRateLimiter(limit=3, window=60, store=stores[1]),
+        )
+    finally:
+        for store in stores:
+            await store.close()
+
+
+@pytest.mark.anyio
+async def test_a_shared_limiter_applies_the_same_rule_to_one_budget(
+    two_shared: tuple[SharedRateLimiter, SharedRateLimiter],
+) -> None:
+    first, second = two_shared
+    local = RateLimiter(limit=3, window=60)
+    moments = [NOW, NOW, NOW, NOW, NOW + 19, NOW + 20, NOW + 20, NOW - 3600]
+    shared = [await (first, second)[n % 2].check("a", moment) for n, moment in enumerate(moments)]
+    assert shared == [local.hit("a", moment) for moment in moments]
+    assert shared == [0, 0, 0, 20, 1, 0, 20, 0]
+    assert await second.check("b", NOW) == 0  # per client

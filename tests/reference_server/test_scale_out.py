@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reference_server.login_throttle import LoginThrottle
 from reference_server.store import SQLiteStore
 from tests.conftest import StartServer
 from tests.reference_server.rawhttp import Connection, build_request, connections_per_worker
@@ -32,14 +33,28 @@ async def _one_connection_per_worker(server: ServerProcess) -> list[Connection]:
     return connections
 
 
+def _store_url(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if store == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        return url
+    return f"sqlite:///{tmp_path / 'shared.db'}"
+
+
+STORES = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+
+
 @pytest.mark.slow
-@pytest.mark.redis
-def test_the_refresh_rate_limit_holds_across_workers_with_redis(
-    start_server: StartServer, redis_url: str
+@pytest.mark.parametrize("store", STORES)
+def test_the_refresh_rate_limit_holds_across_workers(
+    store: str, start_server: StartServer, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     limit = 4
     server = start_server(
-        {"DUALTOKEN_STORE": redis_url, "DUALTOKEN_REFRESH_RATE_LIMIT": str(limit)}, workers=2
+        {
+            "DUALTOKEN_STORE": _store_url(store, tmp_path, request),
+            "DUALTOKEN_REFRESH_RATE_LIMIT": str(limit),
+        },
+        workers=2,
     )
     refresh = build_request(
         "POST", "/refresh", json_body={"refresh_token": _login(server.base_url)["refresh_token"]}
@@ -59,7 +74,32 @@ def test_the_refresh_rate_limit_holds_across_workers_with_redis(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("store", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.mark.parametrize("store", STORES)
+def test_the_login_throttle_holds_across_workers(
+    store: str, start_server: StartServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    server = start_server({"DUALTOKEN_STORE": _store_url(store, tmp_path, request)}, workers=2)
+    wrong = build_request("POST", "/login", json_body={"username": "user1", "password": "nope"})
+    right = build_request("POST", "/login", json_body=LOGIN)
+    limit = LoginThrottle().limit
+
+    async def alternate() -> list[int]:
+        connections = await _one_connection_per_worker(server)
+        try:
+            # Counted per process, each worker would take `limit` failures: 2 x limit guesses.
+            guesses = [(await connections[n % 2].send(wrong)).status for n in range(limit + 4)]
+            rights = [(await connection.send(right)).status for connection in connections]
+            return guesses + rights
+        finally:
+            for connection in connections:
+                connection.close()
+
+    statuses = asyncio.run(alternate())
+    assert statuses == [401] * limit + [429] * 4 + [429, 429]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", STORES)
 def test_a_test_hook_user_change_reaches_every_worker(
     store: str, start_server: StartServer, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -118,4 +158,38 @@ async def test_a_sqlite_write_waiting_for_a_lock_leaves_the_event_loop_free(
         other_worker.close()
     await asyncio.wait_for(write, 10)
     assert await store.any_revoked(["jti:x"]) is True
+    await store.close()
+
+
+@pytest.mark.anyio
+async def test_counting_in_a_locked_sqlite_file_leaves_the_event_loop_free(
+    tmp_path: Path,
+) -> None:
+    """The shared counters are writes too: waiting for another worker's lock must not stall
+    the loop. Its latency is measured while a refresh count and a login failure wait."""
+    path = tmp_path / "contended.db"
+    store = SQLiteStore(path)
+    other_worker = sqlite3.connect(path, isolation_level=None)
+    other_worker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    now = time.time()
+    try:
+        count = asyncio.create_task(store.rate_hit("c", now, interval=1.0, window=10.0))
+        failure = asyncio.create_task(store.add_login_failure("alice", now, window=60.0))
+        gaps: list[float] = []
+        started = last = time.monotonic()
+        while time.monotonic() - started < 0.5:
+            await asyncio.sleep(0.005)
+            gaps.append(time.monotonic() - last)
+            last = time.monotonic()
+        assert not count.done() and not failure.done()  # still waiting for the lock...
+        # ...while the loop kept running: a blocked loop shows one gap of the whole 0.5 s.
+        assert max(gaps) < 0.25, f"the event loop stalled for {max(gaps):.3f} s"
+        assert len(gaps) >= 20
+        assert await store.login_failures("alice", now, window=60.0) == (0, 0.0)  # reads go on
+    finally:
+        other_worker.execute("COMMIT")
+        other_worker.close()
+    assert await asyncio.wait_for(count, 10) == 0.0
+    await asyncio.wait_for(failure, 10)
+    assert await store.login_failures("alice", now, window=60.0) == (1, now)
     await store.close()

@@ -17,8 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1")
     parser.add_argument("--db", type=Path, default=Path("opaque-tokens.db"), help="SQLite file")
+    parser.add_argument(
+        "--cors-origin", default="", help="an SPA's origin allowed to call it (default: none)"
+    )
     args = parser.parse_args(argv)
-    uvicorn.run(build_app(args.db), host="127.0.0.1", port=args.port, log_level="warning")
+    app = build_app(args.db, cors_origin=args.cors_origin)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
     return 0
 
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import jwt
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -159,7 +161,9 @@ async def _json(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def build_app(db_path: Path) -> Starlette:
+def build_app(db_path: Path, *, cors_origin: str = "") -> Starlette:
+    """The app on the SQLite file *db_path*; *cors_origin*, when given, is the one other origin
+    whose pages may call it (a team's SPA on its dev server), as a team would allow its own."""
     store = Store(db_path)
 
     def bearer_claims(request: Request) -> dict[str, Any] | Response:
@@ -269,7 +273,16 @@ def build_app(db_path: Path) -> Starlette:
             store.db.execute("DELETE FROM disabled_users WHERE username = ?", (name,))
         return Response(status_code=204)
 
+    cors = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=[cors_origin],
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    ]
     return Starlette(
+        middleware=cors if cors_origin else [],
         routes=[
             Route("/auth/login", login, methods=["POST"]),
             Route("/auth/refresh", refresh, methods=["POST"]),
@@ -278,5 +291,5 @@ def build_app(db_path: Path) -> Starlette:
             Route("/health", health, methods=["GET"]),
             Route("/__test__/clock", clock, methods=["GET", "POST"]),
             Route("/__test__/users/{name}/{action}", switch_user, methods=["POST"]),
-        ]
+        ],
     )

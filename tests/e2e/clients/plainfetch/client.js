@@ -12,6 +12,9 @@
 //   once, the login view shown. A 5xx, 429 or network error fails the waiting calls only.
 // - Rotation: a refresh answer's refresh_token replaces the stored one.
 // - Cookie mode: when login returns no refresh_token, the HttpOnly cookie is the refresh token.
+// - Where the API is: this page's origin by default (the suite serves it from the API). A dev
+//   server may inject window.PLAINFETCH_CONFIG = {api, paths, devLogin} (../devserver.py, from its
+//   environment), and `?api=<URL>` overrides that for the tab (kept across its reloads).
 'use strict'
 ;(function () {
   const ACCESS = 'access_token'
@@ -19,6 +22,21 @@
   const COOKIE_MODE = 'dualtoken.cookie_mode'
   const LOCK = 'dualtoken-refresh'
   const REFRESH_TIMEOUT_MS = 10000
+
+  const CONFIG = window.PLAINFETCH_CONFIG || {}
+  const API = (() => {
+    const fromQuery = new URLSearchParams(window.location.search).get('api')
+    if (fromQuery) sessionStorage.setItem('plainfetch.api', fromQuery)
+    const base = fromQuery || sessionStorage.getItem('plainfetch.api') || CONFIG.api || ''
+    return base.replace(/\/$/, '')
+  })()
+  const PATHS = {
+    login: '/login',
+    refresh: '/refresh',
+    logout: '/logout',
+    protected: '/protected',
+    ...(CONFIG.paths || {}),
+  }
 
   class ApiError extends Error {
     constructor(kind, status) {
@@ -79,7 +97,7 @@
   function send(path, token, init = {}) {
     const headers = new Headers(init.headers || {})
     if (token) headers.set('Authorization', `Bearer ${token}`)
-    return fetch(path, { ...init, headers, credentials: 'same-origin' })
+    return fetch(API + path, { ...init, headers, credentials: 'same-origin' })
   }
 
   async function postRefresh() {
@@ -88,7 +106,7 @@
     if (!cookieMode && !refreshToken) throw new ApiError('session-expired', null)
     let response
     try {
-      response = await fetch('/refresh', {
+      response = await fetch(API + PATHS.refresh, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         credentials: 'same-origin',
@@ -153,7 +171,7 @@
   }
 
   async function login(username, password) {
-    const response = await fetch('/login', {
+    const response = await fetch(API + PATHS.login, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       credentials: 'same-origin',
@@ -173,7 +191,7 @@
     const token = localStorage.getItem(ACCESS)
     const refreshToken = localStorage.getItem(REFRESH)
     try {
-      await send('/logout', token, {
+      await send(PATHS.logout, token, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(refreshToken ? { refresh_token: refreshToken } : {}),
@@ -207,11 +225,23 @@
   window.addEventListener('popstate', () => show(localStorage.getItem(ACCESS) ? 'dashboard' : 'login'))
 
   window.fireBurst = async (n) => {
-    const calls = Array.from({ length: n }, (_, index) => call(`/protected?call=${index}`))
+    const calls = Array.from({ length: n }, (_, index) => call(`${PATHS.protected}?call=${index}`))
     const outcomes = await Promise.allSettled(calls)
     const ok = outcomes.filter((outcome) => outcome.status === 'fulfilled').length
     return { ok, failed: n - ok }
   }
 
-  show(localStorage.getItem(ACCESS) ? 'dashboard' : 'login')
+  // For a logout script: resolves once the server was told and the session is gone.
+  window.logOut = logout
+
+  if (window.location.pathname === '/dev/login' && CONFIG.devLogin) {
+    // A development page that logs in by itself, as many teams have (the suite's [login] url).
+    const split = CONFIG.devLogin.indexOf(':')
+    login(CONFIG.devLogin.slice(0, split), CONFIG.devLogin.slice(split + 1)).then(
+      () => show('dashboard'),
+      () => show('login', 'login failed'),
+    )
+  } else {
+    show(localStorage.getItem(ACCESS) ? 'dashboard' : 'login')
+  }
 })()
