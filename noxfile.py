@@ -85,8 +85,10 @@ def e2e(session: nox.Session) -> None:
         session.run("npx", "vite", "build", external=True)
         # The test-only faulty build, once here rather than once per test worker.
         session.run("npm", "run", "build:faulty", "--", "--emptyOutDir", external=True)
-    # Debian's chromium (or $DUALTOKEN_CHROMIUM) is used when present; else Playwright's own.
-    if not (os.environ.get("DUALTOKEN_CHROMIUM") or Path("/usr/bin/chromium").is_file()):
+    # Debian's chromium-headless-shell or chromium (or $DUALTOKEN_CHROMIUM) is used when present;
+    # else Playwright's own.
+    debian = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+    if not (os.environ.get("DUALTOKEN_CHROMIUM") or any(map(os.path.isfile, debian))):
         session.run("playwright", "install", "chromium")
     # Browser tests spend most of their time waiting (on held requests, timeouts, the quiet
     # after a burst), not computing: several workers (pytest-xdist), each with its own
