@@ -8,8 +8,8 @@ import base64
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -41,7 +41,7 @@ from conformance.verify import (
     verify_success,
 )
 
-__all__ = ["OAUTH_ERROR_CODES", "CaseContext", "Session"]
+__all__ = ["LOGIN_CONCURRENCY", "OAUTH_ERROR_CODES", "CaseContext", "Session"]
 
 # RFC 6749 §5.2: the error codes of a token endpoint's refusal.
 OAUTH_ERROR_CODES = frozenset(
@@ -54,6 +54,10 @@ OAUTH_ERROR_CODES = frozenset(
         "invalid_scope",
     }
 )
+# Logins with other credentials that a case sends as one set, in no particular order, go this
+# many at a time: enough that a slow login (a password KDF) does not make a slow case, few
+# enough to stay a client's traffic rather than a load test.
+LOGIN_CONCURRENCY = 12
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
 _BEARER_SYNTAX = re.compile(r"^Bearer +[A-Za-z0-9\-._~+/]+=*$", re.IGNORECASE)
 
@@ -228,18 +232,20 @@ class CaseContext:
         self, username: str | None = None, password: str | None = None
     ) -> httpx.Response:
         if username is not None or password is not None:
-            # Counting or timing logins of its own (throttling, lock-out): nothing ahead of it.
+            # Counting or timing logins of its own (throttling, lock-out): nothing ahead of it,
+            # and no logins made ahead in between.
             self.fresh_logins = True
-        response = await self.send_login(self.login_payload(username, password))
-        self._note_session(response)
-        return response
+            if self.pool is not None:
+                self.pool.quiet()
+        return await self.send_login(self.login_payload(username, password))
 
     async def send_login(
         self, payload: Mapping[str, Any], *, headers: Mapping[str, str] | None = None
     ) -> httpx.Response:
-        """POST `payload` to the login path, in its encoding, with the client's Basic auth."""
+        """POST `payload` to the login path, in its encoding, with the client's Basic auth.
+        A session it opens is noted, to be logged out at the end of the run."""
         login = self.profile.login
-        return await self.send_body(
+        response = await self.send_body(
             "POST",
             login.path,
             payload,
@@ -247,6 +253,8 @@ class CaseContext:
             headers={**self.client_headers(), **(headers or {})},
             kind="login",
         )
+        self._note_session(response)
+        return response
 
     def _note_session(self, response: httpx.Response) -> None:
         """Every login answer with tokens is a session the run must log out at its end, also
@@ -287,20 +295,92 @@ class CaseContext:
     async def login(self, username: str | None = None, password: str | None = None) -> Session:
         """Log in with the profile's credentials; a refusal is a precondition failure. With the
         default credentials the session may come from the pool of logins made ahead."""
-        default = username is None and password is None
-        if default and self.pool is not None and not self.fresh_logins:
-            ahead = await self.pool.take()
+        if username is None and password is None:
+            ahead = await self._session_ahead()
             if ahead is not None:
-                self.exchanges.extend(ahead.exchanges)
-                if ahead.risky_before != self.target.risky_events:
-                    self.took_suspect_session = True
-                return ahead.session
+                return ahead
+        return await self._log_in_itself(username, password)
+
+    async def _log_in_itself(
+        self, username: str | None = None, password: str | None = None
+    ) -> Session:
         response = await self.login_response(username, password)
         if not response.is_success:
             raise PreconditionFailed(
                 f"login with the profile's credentials failed: {describe(response)}"
             )
         return await self._session_from_login(response)
+
+    async def login_now(self) -> Session:
+        """A login made now, not ahead, for a case that compares its tokens with others minted
+        at about the same moment (same-second logins, an immediate refresh): a session logged
+        in ahead may be up to MAX_AGE_S old on a running clock, and whether two tokens share a
+        second would then be luck, more of it the busier the machine. On a frozen clock every
+        session of the current clock state was minted at this very instant, so one made ahead
+        will do."""
+        if self.clock.mode == "freeze":
+            return await self.login()
+        return await self._log_in_itself()
+
+    async def _session_ahead(self) -> Session | None:
+        """A session logged in ahead with the profile's credentials, when the case may have one
+        (it has not read or moved the clock or logged in otherwise yet); None: log in now."""
+        if self.pool is None or self.fresh_logins:
+            return None
+        ahead = await self.pool.take()
+        if ahead is None:
+            return None
+        self.exchanges.extend(ahead.exchanges)
+        if ahead.risky_before != self.target.risky_events:
+            self.took_suspect_session = True
+        return ahead.session
+
+    async def settle_logins_ahead(self) -> None:
+        """Before a probe that counts the target's answers to wrong logins: no logins made
+        ahead start, and those in flight land first (see LoginPool.settle)."""
+        if self.pool is not None:
+            await self.pool.settle(self.target.timeout)
+
+    async def login_responses(
+        self, credentials: Sequence[tuple[str | None, str | None]]
+    ) -> AsyncIterator[httpx.Response]:
+        """Logins with other (username, password) pairs (None keeps the profile's) whose order
+        does not matter to the case: their answers in the order given, recorded in that order.
+        They go LOGIN_CONCURRENCY at a time, so that a slow login costs the case about one
+        login's time, not one per pair; one by one where the suite paces logins in real time
+        under a declared throttle (the pacer counts a refusal only once it is answered).
+
+        A login that raised (no answer) raises when its turn comes, after the case has judged
+        the answers before it: the verdict is the one logins sent one by one would give."""
+        self.fresh_logins = True
+        pacer = self.pacer
+        if pacer is not None and pacer.login is not None and pacer.real_time and self.paced:
+            for name, password in credentials:
+                yield await self.login_response(name, password)
+            return
+        gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
+        # Each login records into a context of its own, so the exchanges keep the order given.
+        attempts = [replace(self, exchanges=[], notes=[]) for _ in credentials]
+
+        async def send(
+            attempt: CaseContext, name: str | None, password: str | None
+        ) -> httpx.Response:
+            async with gate:
+                return await attempt.login_response(name, password)
+
+        answers = await asyncio.gather(
+            *(
+                send(attempt, name, password)
+                for attempt, (name, password) in zip(attempts, credentials, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        for attempt in attempts:
+            self.exchanges.extend(attempt.exchanges)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+            yield answer
 
     async def _session_from_login(self, response: httpx.Response) -> Session:
         try:
@@ -447,12 +527,16 @@ class CaseContext:
 
     # --- time -----------------------------------------------------------------------------
 
-    def _time_changed(self, *, done: bool = True) -> None:
+    def _time_changed(
+        self, *, done: bool = True, clock_only: bool = False, refill: bool = True
+    ) -> None:
         """The target's time or state moves (`done`: has moved): sessions logged in before
-        are stale, and so are logins still in flight."""
+        are stale, and so are logins still in flight (unless only the clock moved and the
+        pool can tell a login minted after the move). `refill=False`: logins ahead would be
+        refused now (a disabled user), so none start until a case asks for one."""
         self.fresh_logins = True
         if self.pool is not None:
-            self.pool.invalidate(refill=done)
+            self.pool.invalidate(refill=done and refill, clock_only=clock_only)
 
     async def now(self) -> float:
         # The case compares times from here on: its logins must not predate this reading. A
@@ -464,9 +548,9 @@ class CaseContext:
 
     async def advance(self, seconds: float) -> None:
         # Before and after: a login that started while the clock was moving is stale too.
-        self._time_changed(done=False)
+        self._time_changed(done=False, clock_only=True)
         await self.clock.advance(seconds, self.exchanges)
-        self._time_changed()
+        self._time_changed(clock_only=True)
 
     async def fresh_rate_window(self) -> None:
         """Start the refresh rate-limit window afresh: move the target's clock past it, or (forge,
@@ -513,7 +597,9 @@ class CaseContext:
 
     async def disable_user(self) -> None:
         await self.run_hook(self.profile.disable_user, "disable_user")
-        self._time_changed()
+        # Logins ahead for a disabled user are refused, and each would count against a login
+        # throttle: none until the user is back.
+        self._time_changed(refill=False)
 
     async def enable_user(self) -> None:
         await self.run_hook(self.profile.enable_user, "enable_user")
@@ -623,7 +709,11 @@ class CaseContext:
             )
 
     async def login_control(self) -> Session:
-        """A login with the profile's credentials, the same shape as the bad ones that follow."""
+        """A login with the profile's credentials, the same shape as the bad ones that follow
+        (one logged in ahead is such a login: the pool logs in with exactly this request)."""
+        ahead = await self._session_ahead()
+        if ahead is not None:
+            return ahead
         response = await self.login_response()
         self.control(response, "a login with the profile's credentials")
         return await self._session_from_login(response)

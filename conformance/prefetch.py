@@ -16,6 +16,19 @@ case. What a case must not get is a session that is stale:
   pool notes such events, and the runner runs a case again on fresh logins when it deviated
   after taking a session that such an event may have revoked.
 
+On a frozen clock (freeze mode) a clock move need not cost a login's time. A login still in
+flight when the clock moves is kept if the target minted its tokens after the move (their `iat`
+is the clock's new second: a password hash runs before the tokens are minted); the pool checks
+that per session (`minted_now`), so a target that reads the time earlier only loses the
+speed-up. Against a slow login it keeps a few logins in flight, staggered, while cases take
+sessions (`PIPELINE`), so that one lands soon after any move. Moves of the clock and changes of
+the target (a restart, the user disabled or enabled) are told apart: the latter throw away
+everything logged in before, in flight or not.
+
+A case that logs out holds the pool (`hold`) so that a login made ahead cannot re-mint the
+tokens it revokes; once two logins in one second have given different tokens, the target mints
+unique tokens and no login can do that, so the hold is skipped.
+
 How far ahead it logs in adapts to the target: about (login time / time between logins) + 1,
 so a fast target gets one login ahead and a slow one up to MAX_DEPTH. Right after an invalidation
 it logs in only as many as the previous epoch took (at least 2), since stretches of cases that
@@ -38,6 +51,9 @@ from conformance.sessions import Session
 __all__ = ["LoginPool", "Prefetched"]
 
 MAX_DEPTH = 16
+START_DEPTH = MAX_DEPTH
+# Logins in flight at once, whatever started them: a client's traffic, not a load test.
+MAX_IN_FLIGHT = 2 * MAX_DEPTH
 # On a clock that moves by itself, a session older than this is not handed out.
 MAX_AGE_S = 0.5
 # Failed prefetch logins in a row after which the pool stops: cases then log in themselves and
@@ -45,6 +61,12 @@ MAX_AGE_S = 0.5
 GIVE_UP_AFTER = 2
 # Weight of the newest sample in the running averages of login time and demand.
 SMOOTHING = 0.3
+
+# Against a slow login on a frozen clock: logins kept in flight while cases take sessions, one
+# started every (login time / PIPELINE), so that one lands soon after a clock move.
+PIPELINE = 4
+# A login at least this slow is worth keeping logins in flight for.
+SLOW_LOGIN_S = 0.1
 
 LoginAttempt = Callable[[list[Exchange]], Awaitable[Session]]
 
@@ -61,10 +83,27 @@ class Prefetched:
 
 
 class LoginPool:
-    def __init__(self, login: LoginAttempt, *, wall_clock: bool, risky_events: Callable[[], int]):
+    def __init__(
+        self,
+        login: LoginAttempt,
+        *,
+        wall_clock: bool,
+        risky_events: Callable[[], int],
+        minted_now: Callable[[Session], bool] | None = None,
+    ):
         self._login = login
         self._wall_clock = wall_clock
         self._risky_events = risky_events
+        # Frozen clock only: whether a session's tokens were minted at the clock's current
+        # reading (so after every move so far); None keeps no login across a move.
+        self._minted_now = minted_now
+        # The first epoch since the target last changed (not merely its clock): a login started
+        # before it is never handed out.
+        self._target_since = 0
+        self._pipeline: asyncio.Task[None] | None = None
+        # Two logins in one second gave different access and refresh tokens (see hold()).
+        self.tokens_unique = False
+        self._last_landed: Session | None = None
         self._ready: deque[Prefetched] = deque()
         self._in_flight: dict[asyncio.Task[Prefetched | None], int] = {}
         self._epoch = 0
@@ -74,6 +113,9 @@ class LoginPool:
         self._closed = False
         # Held for the rest of a case that logs out (see hold()).
         self._held = False
+        # Between an invalidation without refill and the next with one (a move under way, a
+        # user disabled): logins started now would be stale or refused.
+        self._changing = False
         self._login_s = 0.0
         self._between_takes_s = math.inf
         self._last_take = 0.0
@@ -82,6 +124,8 @@ class LoginPool:
         self._refill_cap = MAX_DEPTH
         self.handed_out = 0
         self.discarded = 0
+        # Logins in flight across a move of the frozen clock, kept because minted after it.
+        self.carried = 0
         self.most_in_flight = 0
 
     @staticmethod
@@ -90,9 +134,17 @@ class LoginPool:
         return asyncio.get_running_loop().time()
 
     @property
+    def login_seconds(self) -> float:
+        """How long a login takes, as measured so far (0 before the first one landed)."""
+        return self._login_s
+
+    @property
     def depth(self) -> int:
         if self._login_s == 0.0 or math.isinf(self._between_takes_s):
-            return 1
+            # Nothing measured yet: a full run takes well over a hundred sessions, so the
+            # first few are never wasted, and against a slow login they save its first cases
+            # a login's time each.
+            return START_DEPTH
         wanted = math.ceil(self._login_s / max(self._between_takes_s, 1e-3)) + 1
         if self._taken_this_epoch == 0:
             wanted = min(wanted, self._refill_cap)
@@ -100,14 +152,53 @@ class LoginPool:
 
     def start(self) -> None:
         self._fill()
+        if self._minted_now is not None:
+            self._pipeline = asyncio.create_task(self._keep_in_flight())
+
+    def _may_carry(self, epoch: int) -> bool:
+        """Whether a login started in `epoch` may still be handed out if its tokens turn out
+        minted after the clock moves since (only clock moves happened since it started)."""
+        return self._minted_now is not None and epoch >= self._target_since
+
+    def _useful_in_flight(self) -> list[asyncio.Task[Prefetched | None]]:
+        return [
+            task
+            for task, epoch in self._in_flight.items()
+            if epoch == self._epoch or self._may_carry(epoch)
+        ]
+
+    async def _keep_in_flight(self) -> None:
+        """Slow login, frozen clock: while cases take sessions, start a login every (login time
+        / PIPELINE), so that at any moment about PIPELINE are in flight at staggered stages and
+        whatever moves the clock, one minted after the move lands soon. (The logins `_fill`
+        starts go all at once, so they cannot do that.)"""
+        while not self._closed:
+            slow = self._login_s >= SLOW_LOGIN_S
+            # A fast login needs none of this: look again now and then, in case it slows.
+            await asyncio.sleep(self._login_s / PIPELINE if slow else 0.1)
+            wanted = (
+                slow
+                and not (self._paused or self._held or self._closed or self._changing)
+                # Demand: a session was taken within about a login's time.
+                and self._now() - self._last_take <= 2 * self._login_s
+                and len(self._ready) < 2 * MAX_DEPTH
+            )
+            if wanted and len(self._in_flight) < MAX_IN_FLIGHT:
+                self._start_login()
 
     def _fill(self) -> None:
-        if self._paused or self._closed or self._held:
+        if self._paused or self._closed or self._held or self._changing:
             return
-        while len(self._ready) + self._current_in_flight() < self.depth:
-            task = asyncio.create_task(self._log_in(self._epoch))
-            self._in_flight[task] = self._epoch
-            task.add_done_callback(self._landed)
+        while (
+            len(self._ready) + self._current_in_flight() < self.depth
+            and len(self._in_flight) < MAX_IN_FLIGHT
+        ):
+            self._start_login()
+
+    def _start_login(self) -> None:
+        task = asyncio.create_task(self._log_in(self._epoch))
+        self._in_flight[task] = self._epoch
+        task.add_done_callback(self._landed)
         self.most_in_flight = max(self.most_in_flight, len(self._in_flight))
 
     def _current_in_flight(self) -> int:
@@ -130,10 +221,37 @@ class LoginPool:
         self._failures_in_a_row = 0
         took = self._now() - started
         self._login_s = took if self._login_s == 0.0 else _smooth(self._login_s, took)
+        self._note_uniqueness(session)
         if epoch != self._epoch:
-            self.discarded += 1
-            return None
+            if self._minted_now is None or not self._may_carry(epoch):
+                self.discarded += 1
+                return None
+            if not self._minted_now(session):
+                self.discarded += 1
+                return None
+            # Only the clock moved while it was in flight, and the target minted its tokens
+            # after that: it is a login of the current clock state.
+            epoch = self._epoch
+            self.carried += 1
         return Prefetched(session, exchanges, risky, epoch, arrived=self._now())
+
+    def _note_uniqueness(self, session: Session) -> None:
+        """Two logins issued in the same second with different access and refresh tokens show
+        that the target mints unique tokens (a jti or the like)."""
+        previous, self._last_landed = self._last_landed, session
+        if previous is None or self.tokens_unique:
+            return
+        try:
+            issued, previously = session.claims().get("iat"), previous.claims().get("iat")
+        except Exception:
+            return
+        if (
+            issued is not None
+            and issued == previously
+            and previous.access != session.access
+            and previous.refresh != session.refresh
+        ):
+            self.tokens_unique = True
 
     def _landed(self, task: asyncio.Task[Prefetched | None]) -> None:
         self._in_flight.pop(task, None)
@@ -165,6 +283,8 @@ class LoginPool:
             self._last_take = self._now()
 
     async def _take(self) -> Prefetched | None:
+        # A case wants a session now: whatever was changing is done.
+        self._changing = False
         while True:
             while self._ready:
                 item = self._ready.popleft()
@@ -175,7 +295,7 @@ class LoginPool:
                     return item
                 self.discarded += 1
             self._fill()
-            current = [task for task, epoch in self._in_flight.items() if epoch == self._epoch]
+            current = self._useful_in_flight()
             if self._paused or self._closed or self._held or not current:
                 return None
             await asyncio.wait(current, return_when=asyncio.FIRST_COMPLETED)
@@ -184,21 +304,40 @@ class LoginPool:
         """Log in no more until release(), and let the logins in flight land first. A case
         that logs out calls this: on a target without a jti, a login of the same user in the
         same second mints the very tokens being revoked, and on a target that keeps refresh
-        tokens as a list it puts them back, so a login made ahead would decide that case."""
-        self._held = True
+        tokens as a list it puts them back, so a login made ahead would decide that case.
+
+        A target seen to mint unique tokens cannot re-mint revoked ones: no hold there."""
+        if not self.tokens_unique:
+            await self.settle(within)
+
+    async def settle(self, within: float) -> None:
+        """Log in no more until release(), and let the logins in flight land first: for a case
+        whose verdict logins of the profile's user in the middle could change (the throttle
+        probe: a target may reset its count of failures on a successful login)."""
+        self.quiet()
         pending = list(self._in_flight)
         if pending:
             await asyncio.wait(pending, timeout=within)
 
+    def quiet(self) -> None:
+        """Start no more logins until release(): the case logs in with other credentials, and
+        the target's answers to those should be about them, not about logins made ahead."""
+        self._held = True
+
     def release(self) -> None:
         """The case that held the pool is over; logging in ahead resumes at the next take."""
         self._held = False
+        self._changing = False
 
-    def invalidate(self, *, refill: bool) -> None:
+    def invalidate(self, *, refill: bool, clock_only: bool = False) -> None:
         """The target's clock moved, it restarted, or the user changed: nothing logged in so
-        far may be handed out. With `refill` (the change is done, not about to happen) the
+        far may be handed out (on a frozen clock, logins in flight across a move of the clock
+        alone may, see _log_in). With `refill` (the change is done, not about to happen) the
         replacements start now, while the case that moved things is still running."""
         self._epoch += 1
+        if not clock_only:
+            self._target_since = self._epoch
+        self._changing = not refill
         self.discarded += len(self._ready)
         self._ready.clear()
         self._failures_in_a_row = 0
@@ -212,6 +351,11 @@ class LoginPool:
         """Stop logging in ahead; let logins in flight finish (within a bound), so that their
         sessions are in the ledger and get logged out with the rest."""
         self._closed = True
+        if self._pipeline is not None:
+            self._pipeline.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pipeline
+            self._pipeline = None
         pending = list(self._in_flight)
         if pending:
             _, late = await asyncio.wait(pending, timeout=within)

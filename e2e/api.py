@@ -86,7 +86,8 @@ class ApiServer:
         answer = self._clock.post("/__test__/clock", json={"advance": seconds})
         answer.raise_for_status()
 
-    #: The login and refresh answers' field holding the refresh token.
+    #: The login and refresh answers' fields holding the tokens.
+    access_token_field = "access_token"
     refresh_token_field = "refresh_token"
 
     def refresh_status(self, refresh_token: str) -> int:
@@ -120,7 +121,14 @@ class Api(Protocol):
     def client(self) -> httpx.Client: ...
 
     @property
-    def refresh_token_field(self) -> str: ...
+    def access_token_field(self) -> str:
+        """The login and refresh answers' field holding the access token."""
+        ...
+
+    @property
+    def refresh_token_field(self) -> str:
+        """The login and refresh answers' field holding the refresh token."""
+        ...
 
     def refresh_status(self, refresh_token: str) -> int:
         """The status the refresh endpoint answers to *refresh_token*, sent the way this API
@@ -149,6 +157,7 @@ class ExternalApi:
     # How its refresh endpoint takes a refresh token (its server profile's [refresh], [client]).
     refresh: RefreshSpec = field(default_factory=RefreshSpec)
     client_auth: ClientAuth = field(default_factory=ClientAuth)
+    access_token_field: str = "access_token"
     refresh_token_field: str = "refresh_token"
 
     def refresh_status(self, refresh_token: str) -> int:

@@ -606,10 +606,10 @@ def _session_with_a_refresh_and_logout(app: AppDriver) -> None:
 )
 def refresh_token_place(app: AppDriver) -> None:
     _session_with_a_refresh_and_logout(app)
-    field_name = "refresh_token"
+    field_name = app.api.refresh_token_field
     issued = app.recorder.issued_tokens(field_name)
     if not issued:
-        raise HarnessError("the login answer carried no refresh_token: nothing to look for")
+        raise HarnessError(f"the login answer carried no {field_name}: nothing to look for")
     allowed = {app.profile.api.refresh_path, app.profile.api.logout_path}
     for recorded in app.recorder.log:
         if recorded.origin == app.api_origin and recorded.path in allowed:
@@ -634,9 +634,9 @@ def refresh_token_place(app: AppDriver) -> None:
 )
 def no_token_in_url(app: AppDriver) -> None:
     _session_with_a_refresh_and_logout(app)
-    issued = app.recorder.issued_tokens("access_token") + app.recorder.issued_tokens(
-        "refresh_token"
-    )
+    # The API's own field names: with others, a refresh token in a URL would go unseen.
+    issued = app.recorder.issued_tokens(app.api.access_token_field)
+    issued += app.recorder.issued_tokens(app.api.refresh_token_field)
     if not issued:
         raise HarnessError("the login answer carried no access_token: nothing to look for")
     for recorded in app.recorder.log:
@@ -669,11 +669,11 @@ def uses_rotated_token(app: AppDriver) -> None:
             "covered by CLIENT-RETRY-ONCE-01"
         )
     first, second = refreshes[0], refreshes[1]
-    rotated = app.recorder.body_field(first, "refresh_token")
+    rotated = app.recorder.body_field(first, app.api.refresh_token_field)
     if rotated is None:
         raise Skipped("premise: refresh #1 returned no new refresh token (the API did not rotate)")
     if not second.carries(rotated):
-        spent = app.recorder.issued_tokens("refresh_token")
+        spent = app.recorder.issued_tokens(app.api.refresh_token_field)
         what = "a refresh token issued before" if any(map(second.carries, spent)) else "no token"
         raise CaseFailure(
             "refresh #2 sends the refresh token refresh #1 returned",

@@ -388,7 +388,8 @@ class AppDriver:
     def refuse_protected_after_refresh(self) -> None:
         """Answer 401 to protected calls carrying any token but the ones issued so far: the
         retries after a refresh are refused, the first attempts reach the API."""
-        spared = {f"Bearer {token}" for token in self.recorder.issued_tokens("access_token")}
+        issued = self.recorder.issued_tokens(self.api.access_token_field)
+        spared = {f"Bearer {token}" for token in issued}
 
         def handle(route: Route) -> None:
             request = route.request

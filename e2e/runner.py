@@ -217,6 +217,7 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         process=process,
         refresh=server.refresh,
         client_auth=server.client,
+        access_token_field=server.login.access_token_field,
         refresh_token_field=server.login.refresh_token_field,
     )
     return replace(profile, api=api), external

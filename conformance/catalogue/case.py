@@ -194,6 +194,10 @@ class Case:
     run: CaseRun = field(repr=False, compare=False)
     # The normative sentence the case enforces, quoted from `spec` (its keyword sets `level`).
     quote: str = ""
+    # May run alongside its neighbours that may too (conformance.runner): it only sends
+    # requests and judges their answers; it moves no clock, logs nothing out, changes no user
+    # and counts nothing the target counts across cases.
+    overlaps: bool = False
 
 
 @dataclass
@@ -215,6 +219,7 @@ class Family:
         level: Level = Level.MUST,
         needs: tuple[str, ...] = (),
         quote: str = "",
+        overlaps: bool = False,
     ) -> Callable[[CaseRun], CaseRun]:
         if not ID_PATTERN.match(case_id):
             raise ValueError(f"case ID {case_id!r} must look like FAMILY-TOPIC-01")
@@ -224,7 +229,19 @@ class Family:
 
         def register(run: CaseRun) -> CaseRun:
             self.cases.append(
-                Case(case_id, self.key, title, sends, requirement, spec, level, needs, run, quote)
+                Case(
+                    case_id,
+                    self.key,
+                    title,
+                    sends,
+                    requirement,
+                    spec,
+                    level,
+                    needs,
+                    run,
+                    quote,
+                    overlaps,
+                )
             )
             return run
 

@@ -58,7 +58,7 @@ async def access_works(ctx: CaseContext) -> None:
 )
 async def logins_differ(ctx: CaseContext) -> None:
     # Three, not two: on real time two logins may straddle a second and differ by luck.
-    sessions = [await ctx.login() for _ in range(3)]
+    sessions = [await ctx.login_now() for _ in range(3)]
     if len({s.access for s in sessions}) < 3 or len({s.refresh for s in sessions}) < 3:
         raise CaseFailure(
             "fresh tokens for each login", "two logins got an identical token", cause=SAME_TOKENS
@@ -72,6 +72,7 @@ async def logins_differ(ctx: CaseContext) -> None:
     requirement="Login with wrong credentials is refused and issues no token.",
     spec="RFC 6749 §5.2 (invalid_grant); seed design",
     quote=quotes.S_VERIFY_PW,
+    overlaps=True,
 )
 async def wrong_password(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -86,6 +87,7 @@ async def wrong_password(ctx: CaseContext) -> None:
     requirement="Login for a user that does not exist is refused.",
     spec="RFC 6749 §5.2; seed design",
     quote=quotes.S_VERIFY_PW,
+    overlaps=True,
 )
 async def unknown_user(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -100,13 +102,16 @@ async def unknown_user(ctx: CaseContext) -> None:
     requirement="Only the exact password logs in.",
     spec="seed design (verify username and password)",
     quote=quotes.S_VERIFY_PW,
+    overlaps=True,
 )
 async def password_exact(ctx: CaseContext) -> None:
     await ctx.login_control()
     password = ctx.profile.credentials.password
     variants = [password.swapcase(), password + " ", " " + password]
-    for variant in [v for v in variants if v != password]:
-        response = await ctx.login_response(password=variant)
+    variants = [v for v in variants if v != password]
+    answers = ctx.login_responses([(None, variant) for variant in variants])
+    for variant in variants:
+        response = await anext(answers)
         ctx.expect_login_rejected(response, f"login with password {variant!r}")
 
 
@@ -117,6 +122,7 @@ async def password_exact(ctx: CaseContext) -> None:
     requirement="An empty password never logs in.",
     spec="seed design",
     quote=quotes.S_VERIFY_PW,
+    overlaps=True,
 )
 async def empty_password(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -135,11 +141,16 @@ async def empty_password(ctx: CaseContext) -> None:
     "; OWASP Authentication Cheat Sheet",
     level=Level.SHOULD,
     quote=quotes.LOGIN_REJECT_05,
+    overlaps=True,
 )
 async def no_enumeration(ctx: CaseContext) -> None:
     await ctx.login_control()
-    wrong = await ctx.login_response(password=ctx.profile.credentials.password + "-wrong")
-    unknown = await ctx.login_response(username="no-such-user-7f3a9c")
+    wrong, unknown = [
+        response
+        async for response in ctx.login_responses(
+            [(None, ctx.profile.credentials.password + "-wrong"), ("no-such-user-7f3a9c", None)]
+        )
+    ]
     if (wrong.status_code, wrong.content) != (unknown.status_code, unknown.content):
         raise CaseFailure(
             "identical answers",
@@ -154,6 +165,7 @@ async def no_enumeration(ctx: CaseContext) -> None:
     requirement="Token requests use POST; credentials in a URL (logged everywhere) are refused.",
     spec="RFC 6749 §3.2 (token endpoint: MUST use POST)",
     quote=quotes.LOGIN_REJECT_06,
+    overlaps=True,
 )
 async def no_get_login(ctx: CaseContext) -> None:
     await ctx.login_control()

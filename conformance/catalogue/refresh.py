@@ -48,25 +48,38 @@ async def refreshed_works(ctx: CaseContext) -> None:
         raise CaseFailure(f"{subject} = {before!r}", f"{subject} = {after!r}")
 
 
+# Login-and-refresh pairs REFRESH-OK-03 tries for one issued within one second.
+SAME_SECOND_TRIES = 5
+
+
 @case(
     "REFRESH-OK-03",
     "A refresh in the same second mints a different access token",
-    sends="twice: a login and an immediate refresh (in freeze mode: in the same second)",
+    sends="a login and an immediate refresh, again until a pair is issued within one second "
+    "(at most 5 pairs; in freeze mode the first is)",
     requirement="Each refresh mints a token of its own.",
     spec="RFC 7519 §4.1.7 (jti); RFC 6749 §6",
     level=Level.SHOULD,
     quote=quotes.R6749_ISSUES,
 )
 async def refreshed_differs(ctx: CaseContext) -> None:
-    # Two sessions: on real time, a login and its refresh may straddle a second by luck.
-    pairs = []
-    for _ in range(2):
-        session = await ctx.login()
-        pairs.append((session, await ctx.refresh(session)))
-    if any(session.access == refreshed.access for session, refreshed in pairs):
-        raise CaseFailure(
-            "a new access token", "the very same access token as before", cause=SAME_TOKENS
-        )
+    # On real time a login and its refresh may straddle a second, and a target without a jti
+    # then mints a different token by luck (more often on a busy machine): only a pair whose
+    # tokens say they were issued in one second shows what a same-second refresh does, so pairs
+    # are tried until one does (tokens without `iat` cannot say: two pairs, as a fallback).
+    for attempt in range(1, SAME_SECOND_TRIES + 1):
+        session = await ctx.login_now()
+        refreshed = await ctx.refresh(session)
+        if session.access == refreshed.access:
+            raise CaseFailure(
+                "a new access token", "the very same access token as before", cause=SAME_TOKENS
+            )
+        issued = (session.claims().get("iat"), refreshed.claims().get("iat"))
+        if None in issued:
+            if attempt >= 2:
+                return
+        elif issued[0] == issued[1]:
+            return
 
 
 @case(

@@ -85,6 +85,7 @@ async def post_oversized(
     spec="RFC 9110 §15.5.1 (400); issue: never 5xx",
     needs=("json_login",),
     quote=quotes.R9110_400,
+    overlaps=True,
 )
 async def login_not_json(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -100,6 +101,7 @@ async def login_not_json(ctx: CaseContext) -> None:
     spec="RFC 9110 §15.5.1; issue: never 5xx",
     needs=("json_login",),
     quote=quotes.R9110_400,
+    overlaps=True,
 )
 async def login_wrong_shape(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -115,6 +117,7 @@ async def login_wrong_shape(ctx: CaseContext) -> None:
     requirement="Missing or mistyped credentials are refused (4xx), never a token, never a 5xx.",
     spec="RFC 6749 §5.2 (invalid_request); issue: never 5xx; RFC 9110 §15.5.1",
     quote=quotes.R9110_400,
+    overlaps=True,
 )
 async def login_fields(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -142,6 +145,7 @@ async def login_fields(ctx: CaseContext) -> None:
     requirement="A mislabelled body is refused or understood, never a 5xx.",
     spec="RFC 9110 §15.5.16 (415); issue: never 5xx",
     quote=quotes.ROBUST_LOGIN_04,
+    overlaps=True,
 )
 async def login_content_type(ctx: CaseContext) -> None:
     path = ctx.profile.login.path
@@ -164,15 +168,18 @@ async def login_content_type(ctx: CaseContext) -> None:
     requirement="Any Unicode is a failed login at worst, never a 5xx.",
     spec="RFC 8725 §3.7 (UTF-8); RFC 8265 (PRECIS); issue: never 5xx; RFC 9110 §15.6",
     quote=quotes.R9110_5XX,
+    overlaps=True,
 )
 async def login_unicode(ctx: CaseContext) -> None:
     await ctx.login_control()
     # A NUL or a lone combining mark may be refused as malformed (400/422) rather than as a
     # failed login: either refusal is correct; only a token or a 5xx is not.
-    for name in UNICODE_NAMES:
-        ctx.expect_bad_request(await ctx.login_response(username=name), f"username {name!r}")
-        response = await ctx.login_response(password=name)
-        ctx.expect_bad_request(response, f"password {name!r}")
+    pairs = [pair for name in UNICODE_NAMES for pair in ((name, None), (None, name))]
+    answers = ctx.login_responses(pairs)
+    for username, password in pairs:
+        response = await anext(answers)
+        what = f"username {username!r}" if password is None else f"password {password!r}"
+        ctx.expect_bad_request(response, what)
 
 
 @case(
@@ -183,6 +190,7 @@ async def login_unicode(ctx: CaseContext) -> None:
     spec="RFC 8259 §8.1, §9; issue: never 5xx",
     needs=("json_login",),
     quote=quotes.R9110_400,
+    overlaps=True,
 )
 async def login_pathological(ctx: CaseContext) -> None:
     await ctx.login_control()

@@ -10,10 +10,14 @@ another origin: the faults the suite injects on the browser's calls to it must s
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from threading import Thread
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,7 +28,7 @@ from conformance.runner import SuiteResult
 from e2e.api import start_api
 from e2e.catalogue import select_client_cases
 from e2e.profile import ClientProfile, load_client_profile
-from e2e.runner import ClientUnreachable, run_client_suite
+from e2e.runner import ClientUnreachable, run_client_suite, with_their_api
 from tests.e2e.conftest import CLIENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +157,54 @@ def test_an_in_process_server_profile_is_a_clear_verdict(tmp_path: Path) -> None
     )
     with pytest.raises(ClientUnreachable, match=r"\[time\] mode = 'clock'"):
         run_client_suite(profile, cases=select_client_cases(["CLIENT-RELOAD"]))
+
+
+class Recording(BaseHTTPRequestHandler):
+    """Answers every POST 401 and keeps what it was sent."""
+
+    seen: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.path, dict(self.headers), body))
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_their_refresh_request_and_token_fields_come_from_their_server_profile(
+    tmp_path: Path,
+) -> None:
+    """CLIENT-LOGOUT-01 sends the old refresh token the way their server takes it, and the cases
+    read tokens from their field names: a request refused for its shape, or a token under another
+    name, must never pass for a revoked or absent one."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        theirs = tmp_path / "theirs.toml"
+        theirs.write_text(
+            REFERENCE_HTTP.read_text().replace("http://127.0.0.1:8000", "http://127.0.0.1:1")
+            + '\n[client]\nid = "spa"\nsecret = "s3"\nauth = "basic"\n'
+        )
+        text = theirs.read_text()
+        for line, instead in (
+            ('transport = "json"', 'transport = "form"'),
+            ('field = "refresh_token"', 'field = "rt"'),
+            ('encoding = "json"', 'encoding = "json"\nrefresh_token_field = "refreshToken"'),
+        ):
+            assert text.count(line + "\n") == 1, line
+            text = text.replace(line + "\n", instead + "\n")
+        theirs.write_text(text)
+        client = load_client_profile(client_profile(tmp_path, "http://127.0.0.1:2", theirs))
+        _, api = with_their_api(client, theirs)
+        api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert api.refresh_token_field == "refreshToken"
+        assert api.refresh_status("old-token") == 401
+        ((path, headers, body),) = Recording.seen
+        assert path == "/refresh" and body == b"rt=old-token"
+        assert headers["Authorization"] == "Basic " + base64.b64encode(b"spa:s3").decode()
+    finally:
+        server.shutdown()
