@@ -189,8 +189,10 @@ class LoginPool:
     def _fill(self) -> None:
         if self._paused or self._closed or self._held or self._changing:
             return
+        # Logins in flight from before a move of a frozen clock may still serve (see _log_in):
+        # counting them keeps a move from starting a full depth of logins that are not needed.
         while (
-            len(self._ready) + self._current_in_flight() < self.depth
+            len(self._ready) + len(self._useful_in_flight()) < self.depth
             and len(self._in_flight) < MAX_IN_FLIGHT
         ):
             self._start_login()
@@ -200,9 +202,6 @@ class LoginPool:
         self._in_flight[task] = self._epoch
         task.add_done_callback(self._landed)
         self.most_in_flight = max(self.most_in_flight, len(self._in_flight))
-
-    def _current_in_flight(self) -> int:
-        return sum(1 for epoch in self._in_flight.values() if epoch == self._epoch)
 
     async def _log_in(self, epoch: int) -> Prefetched | None:
         exchanges: list[Exchange] = []
