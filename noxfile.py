@@ -83,15 +83,25 @@ def e2e(session: nox.Session) -> None:
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
         session.run("npm", "run", "typecheck", external=True)
         session.run("npx", "vite", "build", external=True)
-    # Debian's chromium (or $DUALTOKEN_CHROMIUM) is used when present; else Playwright's own.
-    if not (os.environ.get("DUALTOKEN_CHROMIUM") or Path("/usr/bin/chromium").is_file()):
+        # The test-only faulty build, once here rather than once per test worker.
+        session.run("npm", "run", "build:faulty", "--", "--emptyOutDir", external=True)
+    # Debian's chromium-headless-shell or chromium (or $DUALTOKEN_CHROMIUM) is used when present;
+    # else Playwright's own.
+    debian = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+    if not (os.environ.get("DUALTOKEN_CHROMIUM") or any(map(os.path.isfile, debian))):
         session.run("playwright", "install", "chromium")
+    # Browser tests spend most of their time waiting (on held requests, timeouts, the quiet
+    # after a burst), not computing: several workers (pytest-xdist), each with its own
+    # reference server and Chromium, fit on 2 cores. DUALTOKEN_E2E_WORKERS=1 runs them serially.
+    workers = os.environ.get("DUALTOKEN_E2E_WORKERS", "4")
+    parallel = ["-n", workers, "--dist", "worksteal"] if workers != "1" else []
     # e2e/pytest.ini is the config: failure screenshots and traces go to reports/e2e/.
     # First our frontend's own browser tests, then the client suite's proof (tests/e2e/): our
     # frontend in both schemes and cookie mode, the seed as published, a plain-fetch client,
-    # the faulty variants; reports and verdict lines in reports/e2e/clients/.
-    session.run("pytest", "e2e", *session.posargs)
-    session.run("pytest", "tests/e2e", *session.posargs)
+    # the faulty variants, each on the whole catalogue; reports and verdict lines in
+    # reports/e2e/clients/.
+    session.run("pytest", *parallel, "e2e", *session.posargs)
+    session.run("pytest", *parallel, "tests/e2e", *session.posargs)
 
 
 @nox.session(python="3.11", default=False)

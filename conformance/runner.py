@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,15 +14,12 @@ from conformance.catalogue.case import Case, declared_absent, skip_reason
 from conformance.context import CaseContext
 from conformance.exchange import Exchange
 from conformance.forge import Forger, decode_unverified
+from conformance.judging import declared_detail, judge
 from conformance.jwks import load_jwks
 from conformance.launch import LaunchError, TargetProcess
 from conformance.outcomes import (
-    CaseFailure,
-    DeclaredAbsent,
     HarnessError,
-    Level,
     Outcome,
-    Skipped,
     TargetError,
 )
 from conformance.pacing import Pacer
@@ -161,7 +157,7 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
     reason = skip_reason(context.profile, case.needs)
     absent = declared_absent(context.profile, case.needs)
     if absent is not None:
-        result.outcome, result.detail = Outcome.DECLARED, _declared_detail(case, absent)
+        result.outcome, result.detail = Outcome.DECLARED, declared_detail(case, absent)
         return result
     if reason is not None:
         result.outcome, result.detail = Outcome.SKIP, reason
@@ -170,44 +166,18 @@ async def _run_case(case: Case, context: CaseContext, deadline: float) -> CaseRe
     started = loop.time()
     try:
         await _within(case.run(context), deadline, context.pacer)
-    except DeclaredAbsent as declared:
-        result.outcome = Outcome.DECLARED
-        result.detail = _declared_detail(case, declared.capability)
-    except Skipped as skip:
-        result.outcome, result.detail = Outcome.SKIP, str(skip)
-    except CaseFailure as failure:
-        result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
-        result.expected, result.actual = failure.expected, failure.actual
-        result.detail = str(failure)
-        result.cause = failure.cause
-    except TargetError as exc:
-        result.outcome, result.detail = Outcome.ERROR, f"target did not answer: {exc}"
-    except HarnessError as exc:
-        result.outcome, result.detail = Outcome.ERROR, str(exc)
-        result.cause = exc.cause
     except TimeoutError:
         result.outcome = Outcome.ERROR
         result.detail = f"the case did not finish within {deadline:g} s"
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        result.outcome = Outcome.ERROR
-        result.detail = (
-            f"harness could not decide: {type(exc).__name__}: {exc} "
-            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-        )
+        # The same mapping as the client suite's runner (conformance/judging.py).
+        judge(case, exc).apply_to(result)
     else:
         if context.notes:
             result.outcome = Outcome.NON_STRICT
             result.detail = "; ".join(context.notes)
     result.duration_ms = (loop.time() - started) * 1000
     return result
-
-
-def _declared_detail(case: Case, capability: str) -> str:
-    return (
-        f"declared absent ([capabilities] {capability} = false): a deviation from "
-        f"{case.spec}, at level {case.level.value}"
-    )
 
 
 async def _keep_under_limits(pacer: Pacer, clock: TimeControl, pool: LoginPool | None) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from urllib.parse import urlsplit
+import re
 
 from playwright.sync_api import BrowserContext, Route
 
 _INVALID_TOKEN = 'Bearer error="invalid_token", error_description="injected by the e2e suite"'
 
 
-def _path_is(path: str) -> Callable[[str], bool]:
-    return lambda url: urlsplit(url).path == path
+def _path_is(path: str) -> re.Pattern[str]:
+    """Requests to *path* on any origin, as a pattern the browser matches itself (a Python
+    function would make it stop every request to ask)."""
+    return re.compile(rf"^[a-z]+://[^/?#]+{re.escape(path)}(?:[?#]|$)")
 
 
 def fulfill_status(route: Route, status: int) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = REPO_ROOT / "frontend"
 DEFAULT_DIST = FRONTEND / "dist"
+#: `npm run build:faulty` writes here too.
+FAULTY_DIST = FRONTEND / "dist-faulty"
 # What a build depends on: if any of these is newer than the build, the build is stale.
 _SOURCES = ("src", "index.html", "vite.config.ts", "package-lock.json", "tsconfig.json")
 BUILD_TIMEOUT_S = 300
@@ -56,13 +61,39 @@ def _ensure_node_modules() -> None:
         _npm("ci", "--no-audit", "--no-fund")
 
 
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """One build at a time: parallel test workers (pytest -n) all ask for the same builds."""
+    FRONTEND.mkdir(parents=True, exist_ok=True)
+    with (FRONTEND / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _is_fresh(dist: Path) -> bool:
+    index = dist / "index.html"
+    return index.is_file() and index.stat().st_mtime >= _newest_source_mtime()
+
+
 def ensure_default_build() -> Path:
     """frontend/dist, rebuilt first when missing or older than the sources."""
-    index = DEFAULT_DIST / "index.html"
-    if not index.is_file() or index.stat().st_mtime < _newest_source_mtime():
-        _ensure_node_modules()
-        _npm("run", "build")
+    with _build_lock():
+        if not _is_fresh(DEFAULT_DIST):
+            _ensure_node_modules()
+            _npm("run", "build")
     return DEFAULT_DIST
+
+
+def ensure_faulty_build() -> Path:
+    """frontend/dist-faulty (the test-only faulty build), rebuilt when missing or stale: built
+    once for every test worker and run, not once per pytest session."""
+    with _build_lock():
+        if not _is_fresh(FAULTY_DIST):
+            build_faulty(FAULTY_DIST)
+    return FAULTY_DIST
 
 
 def build_faulty(out_dir: Path) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
@@ -15,8 +14,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Error, sync_playwright
 
+from conformance.judging import judge
 from conformance.launch import TargetProcess
-from conformance.outcomes import CaseFailure, HarnessError, Level, Outcome, Skipped
+from conformance.outcomes import HarnessError, Outcome
 from conformance.profile import (
     Profile,
     ProfileError,
@@ -59,6 +59,10 @@ def report_profile(profile: ClientProfile, api_url: str) -> Profile:
     )
 
 
+def _browser_error(exc: Exception) -> str | None:
+    return f"browser: {exc.message.splitlines()[0]}" if isinstance(exc, Error) else None
+
+
 def _run_case(
     client_case: ClientCase,
     browser: Browser,
@@ -80,24 +84,9 @@ def _run_case(
     app.context.tracing.start(snapshots=True, screenshots=False, sources=False)
     try:
         client_case.check(app)
-    except Skipped as skip:
-        result.outcome, result.detail = Outcome.SKIP, str(skip)
-    except CaseFailure as failure:
-        result.outcome = Outcome.FAIL if case.level is Level.MUST else Outcome.NON_STRICT
-        result.expected, result.actual = failure.expected, failure.actual
-        result.detail, result.cause = str(failure), failure.cause
-    except HarnessError as exc:
-        result.outcome, result.detail = Outcome.ERROR, str(exc)
-    except Error as exc:
-        result.outcome = Outcome.ERROR
-        result.detail = f"browser: {exc.message.splitlines()[0]}"
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        result.outcome = Outcome.ERROR
-        result.detail = (
-            f"harness could not decide: {type(exc).__name__}: {exc} "
-            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-        )
+        # The server runner's mapping (conformance/judging.py), plus the browser's own errors.
+        judge(case, exc, describe_other=_browser_error).apply_to(result)
     result.duration_ms = (time.monotonic() - started) * 1000
     result.exchanges = app.recorder.to_report()
     run.measurements.update(app.measurements)

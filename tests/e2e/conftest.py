@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("playwright")
 
-from e2e.frontend_build import FRONTEND, build_faulty, ensure_default_build
+from e2e.frontend_build import FRONTEND, ensure_default_build, ensure_faulty_build
 from e2e.profile import ClientProfile, load_client_profile, parse_client_profile
 
 CLIENTS = Path(__file__).resolve().parent / "clients"
@@ -28,8 +28,8 @@ def frontend_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def faulty_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_faulty(tmp_path_factory.mktemp("dist-faulty"))
+def faulty_dist() -> Path:
+    return ensure_faulty_build()
 
 
 @pytest.fixture(scope="session")
