@@ -9,7 +9,11 @@
    server whose login takes 0.5 s, like a password KDF), N times. Goal: under 10 s. Its baseline,
    measured in the same run, is the same in-process run against the reference server with an
    instant login: the difference is what the slow login still costs. `--one-by-one` also times
-   one run with every case logging in itself (no logins ahead), about 100 s.
+   one run with every case logging in itself (no logins ahead), about 100 s. After each slow
+   run it prints where the wall time went: the cases that took longest (a case's time runs from
+   the previous case's result to its own, so a wait for a login ahead counts to the case that
+   waited; an overlapping group's time goes to its first case), what the other cases took
+   together, and the end-of-run logouts.
 
 Prints the load average with the figures: on the shared 2-core machine, figures taken while
 others work are only comparable to the baseline measured alongside them.
@@ -26,12 +30,43 @@ from functools import partial
 
 from conformance.outcomes import Outcome
 from conformance.profile import default_profile_path, load_profile
-from conformance.runner import SuiteResult, run_suite
+from conformance.runner import CaseResult, SuiteResult, run_suite
 from tests.servers import reference_server
 from tests.targets.slow_login import LOGIN_DELAY_S, SlowLogin, slow_login_app
 
 HTTP_GOAL_S = 2.0
 SLOW_LOGIN_GOAL_S = 10.0
+# Cases at least this long are named in the breakdown of a slow-login run; the rest are summed.
+NAMED_CASE_S = 0.2
+
+
+def _wall_clock() -> float:
+    """Seconds on the kernel's monotonic clock: freezegun, which an in-process run uses as the
+    target's clock, freezes time.monotonic and time.perf_counter but not this."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+class CaseTimes:
+    """Where a run's wall time goes, as its results come in (pass as `on_result`)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = _wall_clock()
+        self.times: list[tuple[str, float]] = []
+
+    def __call__(self, result: CaseResult) -> None:
+        now = _wall_clock()
+        self.times.append((result.case.id, now - self.last))
+        self.last = now
+
+    def breakdown(self, finished: float) -> str:
+        named = sorted((t for t in self.times if t[1] >= NAMED_CASE_S), key=lambda t: -t[1])
+        rest = [seconds for _, seconds in self.times if seconds < NAMED_CASE_S]
+        listed = ", ".join(f"{case_id} {seconds:.2f}" for case_id, seconds in named)
+        return (
+            f"  where it went: {sum(s for _, s in named):.2f} s in {len(named)} cases of "
+            f">= {NAMED_CASE_S:g} s ({listed}); {sum(rest):.2f} s in the other {len(rest)}; "
+            f"{finished - self.last:.2f} s after the last case (logging out every session)"
+        )
 
 
 def _timed(run: Callable[[], SuiteResult]) -> tuple[float, SuiteResult]:
@@ -85,9 +120,12 @@ def bench_slow_login(runs: int, one_by_one: bool) -> bool:
         instant.append(elapsed)
         print(_line(f"instant login, run {number}", elapsed, suite), flush=True)
         app = slow_login_app()
-        elapsed, suite = _timed(partial(run_suite, profile, app=app))
+        times = CaseTimes()
+        elapsed, suite = _timed(partial(run_suite, profile, app=app, on_result=times))
+        finished = _wall_clock()
         slow.append(elapsed)
         print(_line(f"{LOGIN_DELAY_S:g} s login, run {number}", elapsed, suite) + _pool(suite, app))
+        print(times.breakdown(finished), flush=True)
     median, baseline = statistics.median(slow), statistics.median(instant)
     print(
         f"{LOGIN_DELAY_S:g} s login: median {median:.2f} s per full run against "
