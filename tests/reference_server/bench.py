@@ -18,10 +18,16 @@ verified signatures, so that cache is not what wins. Rounds interleave: in each 
 busy neighbour slows both alike. Medians over rounds. The machine is shared: the ratios, both
 measured in the same minute, are what count, not the absolute rates.
 
-For each cell it prints requests/s, the ratio reference/seed, and the server's CPU time per
-request (utime+stime deltas from /proc/<pid>/stat divided by requests served). Then the goals,
-a per-layer profile of where /refresh's CPU goes, and CPU per request of /refresh with 1 and
-with 2 workers sharing a Redis store (all their processes' CPU; --no-workers-check skips it).
+Servers, wrk and the paced generator run at nice -10, each in a session of its own whose
+autogroup gets the same raise (see `raise_priority`): without it, on a shared machine, servers
+sat 15-60 % busy waiting to be scheduled and every req/s ratio was squeezed towards 1.
+
+For each cell it prints requests/s, the ratio reference/seed, the server's CPU time per request
+(the scheduler's run time of all its threads, /proc/PID/task/TID/schedstat, divided by requests
+served) and how busy the server was (CPU time / wall time). Then the goals, per-layer profiles
+of where /refresh's and /protected's CPU goes, and CPU per /refresh with 1 worker, 2 workers on
+one core and 2 workers on their own cores, sharing a Redis store, at the same offered load
+(`paced_load.py`), with redis-server's CPU apart (--no-workers-check skips it).
 """
 
 from __future__ import annotations

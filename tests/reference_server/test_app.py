@@ -108,6 +108,7 @@ def test_fastapi_telemetry_is_off_when_nothing_is_set_up_and_untouched_otherwise
         "logs": False,
         "operation_spans": False,
     }
+    assert not create_app(make_settings())._native_telemetry.enabled()  # FastAPI agrees
     # A tracer provider set before start (opentelemetry-instrument, an SDK): FastAPI decides.
     with mock.patch.object(otel_trace, "get_tracer_provider", return_value=_ConfiguredProvider()):
         assert telemetry_config() is None
