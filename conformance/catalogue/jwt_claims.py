@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
+from conformance.catalogue.token_type import issued_tokens_are_marked
 from conformance.context import CaseContext, Session
 from conformance.forge import DROP, decode_unverified, wrong_subject_types
 from conformance.forge import unknown_subject as subject_of_nobody
@@ -72,6 +73,7 @@ async def no_subject(ctx: CaseContext) -> None:
 async def no_type(ctx: CaseContext) -> None:
     changes, header_changes = ctx.kind_marker(None)
     session = await ctx.login()
+    await issued_tokens_are_marked(ctx, session, "access")
     await ctx.forged_access_control(session)
     token = ctx.forger.resign(session.access, changes=changes, header_changes=header_changes)
     ctx.expect_rejected(await ctx.protected(token), "token without type")

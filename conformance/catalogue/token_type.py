@@ -4,13 +4,50 @@ kind_by), and the marker cases then attack that marker instead."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
-from conformance.context import CaseContext
+from conformance.context import CaseContext, Session
 from conformance.outcomes import CaseFailure
 
 FAMILY = Family("type", "Token-type separation")
 case = FAMILY.case
+
+
+def _declared_and_carried(ctx: CaseContext, token: str, kind: str) -> tuple[Any, Any]:
+    """The marker the profile declares for `kind`, and the one `token` carries."""
+    claims = ctx.claim
+    wanted = {
+        "access": (claims.access_audience, claims.access_type),
+        "refresh": (claims.refresh_audience, claims.refresh_type),
+    }[kind][0 if claims.kind_by == "audience" else 1]
+    return wanted, ctx.marker_of(token)
+
+
+def _carries(wanted: Any, actual: Any) -> bool:
+    return wanted in actual if isinstance(actual, list) else bool(actual == wanted)
+
+
+async def issued_tokens_are_marked(ctx: CaseContext, session: Session, *kinds: str) -> None:
+    """Premise of the cases that relabel, vary or remove the kind marker: the target's own
+    tokens of `kinds` carry the marker the profile declares. On tokens with no marker at all
+    (the @fastify/jwt README's recipe signs both kinds with one key and the same claims), removing
+    or changing one tests nothing TYPE-01/TYPE-02 do not already show with real tokens, and
+    TYPE-03 reports the missing marker: one defect, not seven FAILs."""
+    if ctx.profile.claims.kind_by == "key":
+        return  # no marker: the key is the kind, and these cases attack the key instead
+    for kind in kinds:
+        if kind == "refresh" and ctx.profile.refresh.opaque:
+            continue  # an opaque refresh token has no marker to carry
+        token = session.access if kind == "access" else ctx.refresh_jwt(session)
+        wanted, actual = _declared_and_carried(ctx, token, kind)
+        ctx.premise(
+            _carries(wanted, actual),
+            f"the target's {kind} tokens carry the declared kind marker ({ctx.marker_name()} = "
+            f"{wanted!r}; got {actual!r})",
+            "TYPE-03",
+        )
 
 
 @case(
@@ -57,18 +94,12 @@ async def access_as_refresh(ctx: CaseContext) -> None:
 )
 async def typed(ctx: CaseContext) -> None:
     session = await ctx.login()
-    claims = ctx.claim
     tokens = [(session.access, "access")]
     if not ctx.profile.refresh.opaque:
-        tokens.append((session.refresh, "refresh"))
+        tokens.append((ctx.refresh_jwt(session), "refresh"))
     for token, kind in tokens:
-        wanted = {
-            "access": (claims.access_audience, claims.access_type),
-            "refresh": (claims.refresh_audience, claims.refresh_type),
-        }[kind][0 if claims.kind_by == "audience" else 1]
-        actual = ctx.marker_of(token)
-        carries = wanted in actual if isinstance(actual, list) else actual == wanted
-        if not carries:
+        wanted, actual = _declared_and_carried(ctx, token, kind)
+        if not _carries(wanted, actual):
             raise CaseFailure(
                 f"{kind} token: {ctx.marker_name()} = {wanted!r}",
                 f"{ctx.marker_name()} = {actual!r}",
@@ -87,6 +118,7 @@ async def typed(ctx: CaseContext) -> None:
 )
 async def relabelled_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await issued_tokens_are_marked(ctx, session, "access", "refresh")
     await ctx.forged_access_control(session)
     token = ctx.relabel(session.access, kind="access", as_kind="refresh")
     ctx.expect_rejected(await ctx.protected(token), "access token relabelled as refresh")
@@ -104,6 +136,7 @@ async def relabelled_refresh(ctx: CaseContext) -> None:
 )
 async def relabelled_access(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await issued_tokens_are_marked(ctx, session, "access", "refresh")
     token = ctx.relabel(ctx.refresh_jwt(session), kind="refresh", as_kind="access")
     ctx.expect_refresh_rejected(
         await ctx.refresh_response(token), "refresh token relabelled as access"
@@ -123,6 +156,7 @@ async def relabelled_access(ctx: CaseContext) -> None:
 )
 async def odd_types(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await issued_tokens_are_marked(ctx, session, "access")
     await ctx.forged_access_control(session)
     access = ctx.claim.access_type
     if ctx.claim.kind_by == "header":
@@ -148,6 +182,7 @@ async def odd_types(ctx: CaseContext) -> None:
 )
 async def untyped_refresh(ctx: CaseContext) -> None:
     session = await ctx.login()
+    await issued_tokens_are_marked(ctx, session, "refresh")
     changes, header_changes = ctx.kind_marker(None)
     token = ctx.refresh_forger.resign(
         ctx.refresh_jwt(session), changes=changes, header_changes=header_changes

@@ -207,8 +207,9 @@ def test_failed_logins_are_paced_under_the_declared_throttle() -> None:
         return times
 
     times = asyncio.run(_with_context(profile, app, use))
-    # Two failures per 0.3 s: the third and fifth wait for the window to move on.
-    assert times[1] < 0.15 and times[2] >= 0.3 and times[4] >= 0.6
+    # Two failures per 0.3 s: the third and fifth wait for the window to move on, the second does
+    # not (had it waited, it would land at 0.3 s or later; a busy machine may take 0.16 s anyway).
+    assert times[1] < 0.3 and times[2] >= 0.3 and times[4] >= 0.6
 
 
 def test_jwks_keys_become_the_public_pem_the_confusion_attack_uses() -> None:

@@ -160,8 +160,9 @@ def install_node_packages() -> str:
     """`npm ci` in tests/targets/node/ once; '' when ready, else why the Node apps cannot run."""
     if not (NODE_DIR / "package-lock.json").exists():
         return "tests/targets/node/package-lock.json is missing"
-    if (NODE_DIR / "node_modules" / "jsonwebtoken").is_dir():
-        return ""
+    wanted = json.loads((NODE_DIR / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    if all((NODE_DIR / "node_modules" / name).is_dir() for name in wanted):
+        return ""  # every package the targets import is there (a new one makes npm ci run)
     done = subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund"],
         cwd=NODE_DIR,

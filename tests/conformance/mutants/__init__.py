@@ -586,6 +586,12 @@ MUTANTS: tuple[Mutant, ...] = (
         _auth(rules.RevocationByBytes),
     ),
     Mutant(
+        "revocation-by-jti",
+        "logout denylists the two tokens' jti, not their session (rotation on)",
+        _auth(rules.RevocationByJti),
+        variant="rotation",
+    ),
+    Mutant(
         "revocation-forgotten",
         "a revoked session is forgotten once an access token's lifetime has passed",
         _auth(rules.RevocationForgotten),

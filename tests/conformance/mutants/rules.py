@@ -12,7 +12,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from reference_server.auth import AuthService, IssuedTokens, jti_key, sid_key
+from reference_server.auth import AuthService, BadLogoutToken, IssuedTokens, jti_key, sid_key
 from reference_server.store import Link, MemoryStore, Rotation, RotationVerdict
 from reference_server.tokens import Claims, TokenError, TokenKind
 from reference_server.users import User, UserDirectory
@@ -47,6 +47,22 @@ class RevocationByBytes(AuthService):
         if token in self.revoked_tokens:
             raise TokenError("token has been revoked")
         return await super().check(token, kind=kind, now=now)
+
+
+class RevocationByJti(AuthService):
+    """Denylists the jti of the two tokens logout is handed (the @fastify/jwt README's `trusted`
+    denylist, tests/targets/node/fastify_jwt/), not their session: with rotation, a successor
+    minted by a refresh racing the logout, and access tokens minted by earlier refreshes, live
+    on."""
+
+    async def logout(self, access: Claims, refresh_token: str | None, now: float) -> None:
+        await self.store.revoke(jti_key(access), until=access.exp, now=now)
+        if refresh_token:
+            try:
+                refresh = self.tokens.decode(refresh_token, expected="refresh", now=now)
+            except TokenError as exc:
+                raise BadLogoutToken(str(exc)) from None
+            await self.store.revoke(jti_key(refresh), until=refresh.exp, now=now)
 
 
 class RevocationForgotten(AuthService):
