@@ -184,7 +184,6 @@ class LoginPool:
                 and not (self._paused or self._held or self._closed or self._changing)
                 # Demand: a session was taken within about a login's time.
                 and self._now() - self._last_take <= 2 * self._login_s
-                and len(self._ready) < 2 * MAX_DEPTH
             )
             if wanted and len(self._in_flight) < MAX_IN_FLIGHT:
                 self._start_login()
@@ -262,6 +261,12 @@ class LoginPool:
         result = task.result()
         if result is not None and result.epoch == self._epoch:
             self._ready.append(result)
+            # Logins keep going in flight while cases take sessions, also with sessions in
+            # stock: a clock move throws the stock away, and only a login in flight then can
+            # serve the case after it without its waiting a whole login. The oldest go.
+            while len(self._ready) > 2 * MAX_DEPTH:
+                self._ready.popleft()
+                self.discarded += 1
 
     def _fresh(self, item: Prefetched) -> bool:
         # The epoch is checked here, not only when the login lands: a done-callback runs a
