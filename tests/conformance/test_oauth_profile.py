@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from conformance.context import CaseContext, Session
 from conformance.forge import Forger
 from conformance.jwks import public_pem
-from conformance.pacing import Pacer
 from conformance.profile import ProfileError, load_profile, parse_profile
 from conformance.runner import _within
 from conformance.target import Target, run_shell
-from conformance.timecontrol import make_time_control
+from tests.conformance.case_context import with_case_context
 
 MINIMAL = """
 [target]
@@ -123,14 +122,6 @@ class Recorder:
         await send({"type": "http.response.body", "body": payload})
 
 
-async def _with_context(profile: Any, app: Recorder, use: Any) -> Any:
-    async with Target(profile.with_base_url(""), app=app) as target:
-        clock = make_time_control(profile, target)
-        pacer = Pacer(profile, real_time=True)
-        ctx = CaseContext(profile, target, clock, Forger(profile.signing), pacer=pacer)
-        return await use(ctx)
-
-
 def test_token_refresh_and_revocation_requests_carry_fields_and_client_auth() -> None:
     profile = parse(OAUTH)
     app = Recorder()
@@ -141,7 +132,7 @@ def test_token_refresh_and_revocation_requests_carry_fields_and_client_auth() ->
         await ctx.refresh_response(None)
         await ctx.logout(Session("at", "rt", httpx.Response(200)))
 
-    asyncio.run(_with_context(profile, app, use))
+    asyncio.run(with_case_context(profile, app, use))
     basic = "Basic " + base64.b64encode(b"suite%20client:s%3Ae%2Fc").decode()
     forms = [
         (path, headers.get("authorization"), body.decode()) for _, path, headers, body in app.seen
@@ -157,7 +148,7 @@ def test_token_refresh_and_revocation_requests_carry_fields_and_client_auth() ->
 def test_body_client_auth_puts_the_credentials_in_the_form() -> None:
     profile = parse(OAUTH.replace('auth = "basic"', 'auth = "body"'))
     app = Recorder()
-    asyncio.run(_with_context(profile, app, lambda ctx: ctx.login_response()))
+    asyncio.run(with_case_context(profile, app, lambda ctx: ctx.login_response()))
     _, _, headers, body = app.seen[0]
     assert "authorization" not in headers
     assert body.decode() == (
@@ -206,7 +197,7 @@ def test_failed_logins_are_paced_under_the_declared_throttle() -> None:
             times.append(loop.time() - started)
         return times
 
-    times = asyncio.run(_with_context(profile, app, use))
+    times = asyncio.run(with_case_context(profile, app, use))
     # Two failures per 0.3 s: the third and fifth wait for the window to move on, the second does
     # not (had it waited, it would land at 0.3 s or later; a busy machine may take 0.16 s anyway).
     assert times[1] < 0.3 and times[2] >= 0.3 and times[4] >= 0.6

@@ -12,23 +12,9 @@ from typing import Any
 import pytest
 
 from conformance.catalogue.throttle import ATTEMPTS, TIME_BUDGET, throttled
-from conformance.context import CaseContext
-from conformance.forge import Forger
 from conformance.outcomes import CaseFailure
-from conformance.pacing import Pacer
 from conformance.profile import parse_profile
-from conformance.target import Target
-from conformance.timecontrol import make_time_control
-
-PROFILE = """
-[target]
-base_url = "http://127.0.0.1:9"
-[credentials]
-username = "u"
-password = "p"
-[paths]
-protected = ["/me"]
-"""
+from tests.conformance.case_context import MINIMAL_PROFILE, with_case_context
 
 # Slow enough that 101 logins one by one (30 s) would be over the probe's budget.
 HASH_S = 0.3
@@ -54,19 +40,11 @@ class SlowRefusals:
 
 def test_slow_wrong_logins_without_a_throttle_still_fail_the_probe() -> None:
     assert HASH_S * ATTEMPTS > TIME_BUDGET
-    profile = parse_profile(tomllib.loads(PROFILE))
+    profile = parse_profile(tomllib.loads(MINIMAL_PROFILE))
     app = SlowRefusals()
-
-    async def probe() -> None:
-        async with Target(profile.with_base_url(""), app=app) as target:
-            clock = make_time_control(profile, target)
-            pacer = Pacer(profile, real_time=True)
-            ctx = CaseContext(profile, target, clock, Forger(profile.signing), pacer=pacer)
-            await throttled(ctx)
-
     started = time.monotonic()
     with pytest.raises(CaseFailure, match="without a throttle"):
-        asyncio.run(probe())
+        asyncio.run(with_case_context(profile, app, throttled))
     assert app.logins == ATTEMPTS
     # Batched, the probe takes about a dozen login times, not 101.
     assert time.monotonic() - started < TIME_BUDGET
