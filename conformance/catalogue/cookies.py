@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
+
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family, Level
 from conformance.context import CaseContext
 from conformance.outcomes import CaseFailure
-from conformance.verify import SetCookie, json_body, set_cookies
+from conformance.verify import SetCookie, describe, json_body, set_cookies, verify_rejected
 
 FAMILY = Family("cookie", "Refresh-token cookie")
 case = FAMILY.case
@@ -172,3 +174,75 @@ async def cleared(ctx: CaseContext) -> None:
             f"Set-Cookie: {ctx.profile.refresh.field}=; Max-Age=0 (or a past Expires)",
             "; ".join(c.raw for r in responses for c in set_cookies(r)) or "no Set-Cookie",
         )
+
+
+# What a browser adds to a request that a page on a sibling subdomain makes (an <img>, a
+# no-cors fetch): same-site, so SameSite=Strict does not keep the cookies off it (RFC 6265bis
+# §5.2 defines "site" by the registrable domain), and no Origin (browsers send none on a no-cors
+# GET). A server that refuses requests by these Fetch Metadata headers does take a precaution.
+SAME_SITE_FORGERY = {
+    "Sec-Fetch-Site": "same-site",
+    "Sec-Fetch-Mode": "no-cors",
+    "Sec-Fetch-Dest": "empty",
+}
+
+
+def _cookie_header(cookies: list[SetCookie]) -> str:
+    pairs = dict.fromkeys(f"{c.name}={c.value}" for c in cookies)
+    return "; ".join(pairs)
+
+
+@case(
+    "COOKIE-CSRF-01",
+    "A login's cookies alone do not open a protected path",
+    sends="a login; then, for each protected path, a GET with the access token in the header "
+    "(the control) and a GET with no Authorization header and only the cookies the login set",
+    requirement="A protected path takes its credential from the Authorization header, never "
+    "from a cookie the browser attaches by itself: otherwise any page that makes the browser "
+    "send a request acts as the user (cross-site request forgery).",
+    spec="RFC 6750 §5.3 (bearer tokens in cookies); RFC 6749 §1.5 (refresh tokens are never "
+    "sent to resource servers)",
+    needs=("cookie",),
+    quote=quotes.COOKIE_CSRF_01,
+)
+async def cookie_alone_refused(ctx: CaseContext) -> None:
+    session = await ctx.login()
+    cookies = [c for c in set_cookies(session.response) if c.value]
+    ctx.premise(bool(cookies), "the login sets the refresh cookie", "COOKIE-SET-01")
+    rejection = ctx.profile.rejection
+    statuses = tuple(dict.fromkeys((*rejection.missing, *rejection.statuses)))
+    for path in ctx.profile.protected_paths:
+        await ctx.access_control(session, path)
+        # The cookies a browser attaches to this path (RFC 6265 §5.4: those whose Path
+        # path-matches it) are the forgery's; the others are tried too, but a server that would
+        # take them is only kept safe by their Path, a SHOULD-level finding.
+        attached = [c for c in cookies if _path_matches(path, c.get("path") or "/")]
+        scoped_away = [c for c in cookies if c not in attached]
+        if attached:
+            response = await _cookies_only(ctx, path, attached)
+            if response.is_success:
+                raise CaseFailure(
+                    f"GET {path} with only the cookie(s) {_names(attached)} refused: a browser "
+                    "attaches them to a request any page on the same site makes",
+                    f"accepted: {describe(response)}",
+                )
+            ctx.note(verify_rejected(response, statuses, rejection.tolerated, f"GET {path}"))
+        if scoped_away:
+            response = await _cookies_only(ctx, path, cookies)
+            if response.is_success:
+                ctx.note(
+                    f"GET {path} with only the cookie(s) {_names(cookies)} was accepted "
+                    f"({describe(response)[:80]}); only their Path keeps browsers from "
+                    f"attaching {_names(scoped_away)} to it"
+                )
+                continue
+            ctx.note(verify_rejected(response, statuses, rejection.tolerated, f"GET {path}"))
+
+
+async def _cookies_only(ctx: CaseContext, path: str, cookies: list[SetCookie]) -> httpx.Response:
+    headers = {**SAME_SITE_FORGERY, "Cookie": _cookie_header(cookies)}
+    return await ctx.request("GET", path, headers=headers)
+
+
+def _names(cookies: list[SetCookie]) -> str:
+    return ", ".join(dict.fromkeys(c.name for c in cookies))

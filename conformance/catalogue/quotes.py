@@ -52,6 +52,10 @@ COOKIE_ATTR_05 = (
     "The Max-Age attribute indicates the maximum lifetime of the cookie, represented as the "
     "number of seconds until the cookie expires."
 )
+COOKIE_CSRF_01 = (
+    "Implementations that do store bearer tokens in cookies MUST take precautions against "
+    "cross-site request forgery."
+)
 COOKIE_LOGOUT_01 = (
     "Finally, to remove a cookie, the server returns a Set-Cookie header with an expiration date "
     "in the past."

@@ -8,7 +8,9 @@ each): @fastify/jwt hands fast-jwt's errors other than "expired" and "invalid si
 Fastify, which answers 500 to a token with `alg: none`, a foreign algorithm, a future `nbf`, a
 string `exp` or an unknown `crit`; access and refresh tokens are interchangeable (TYPE-01,
 TYPE-02, no marker: TYPE-03), and the cases that vary a marker the tokens do not carry skip on
-TYPE-03's premise instead of failing seven times for one defect; `exp` is optional and 1e400 is
+TYPE-03's premise instead of failing seven times for one defect; the `cookie` option makes
+`/me` fall back to the refresh cookie when no Authorization header is sent, so the cookie the
+browser attaches by itself opens the API (COOKIE-CSRF-01); `exp` is optional and 1e400 is
 "never"; the protected route trusts the payload without a user lookup; a refresh racing logout
 mints a session the denylist never heard of. What the profile owns up to (no rotation, no
 persistence, no login throttle) is DECLARED, and nothing is an ERROR.
@@ -34,7 +36,7 @@ EXPECTED: dict[Outcome, str] = {
     + """
         LOGIN-CACHE-01 LOGIN-CACHE-02 BEARER-CHALLENGE-01 BEARER-CHALLENGE-03 JWT-CLAIM-01
         JWT-CLAIM-02 JWT-CLAIM-04 JWT-CLAIM-06 JWT-CLAIM-08 JWT-CLAIM-09 TYPE-01 TYPE-02 TYPE-03
-        REFRESH-OK-04 CONC-LOGOUT-01
+        REFRESH-OK-04 CONC-LOGOUT-01 COOKIE-CSRF-01
     """,
     Outcome.NON_STRICT: """
         BEARER-CHALLENGE-04 JWT-TIME-06 LOGOUT-REVOKE-03 COOKIE-ATTR-04 RATE-PROBE-01

@@ -29,7 +29,7 @@ from reference_server.login_throttle import LoginThrottle
 from reference_server.store import MemoryStore, TokenStore
 from reference_server.tokens import TokenService
 from reference_server.users import DEMO_HASHER, DEMO_PASSWORD, DEMO_USERNAME, UserDirectory
-from tests.conformance.mutants import http, rules, workers
+from tests.conformance.mutants import cookies, http, rules, workers
 from tests.conformance.mutants.profiles import Variant, variant_profile
 from tests.conformance.mutants.tokens import FaultyTokens, TokenFaults
 
@@ -716,6 +716,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "logout-keeps-cookie",
         "logout leaves the refresh cookie in place",
         _rewrite(headers=http.drop_header(b"set-cookie"), paths=frozenset({"/logout"})),
+        variant="cookie",
+    ),
+    Mutant(
+        "protected-takes-refresh-cookie",
+        "protected routes fall back to the refresh cookie (Path=/) when no Authorization is sent",
+        cookies.protected_reads_cookie(
+            "refresh_token", "refresh", wrap=http.cookie_with(b"Path", b"/")
+        ),
+        variant="cookie",
+    ),
+    Mutant(
+        "access-token-cookie",
+        "login also sets the access token as a cookie, which protected routes read",
+        cookies.access_cookie_app,
         variant="cookie",
     ),
     Mutant(
