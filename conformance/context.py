@@ -120,10 +120,13 @@ class CaseContext:
         if self.pacer is not None:
             entry = await self.pacer.before(method, path, kind=kind, paced=self.paced)
         status: int | None = None
-        # Every POST to the login path may hash a password: at most MAX_LOGINS_IN_FLIGHT at once.
+        # Every POST to the login path may hash a password: the gate keeps those in flight to
+        # what the target answers without queueing (conformance.login_gate).
         login = method == "POST" and path.partition("?")[0] == self.profile.login.path
         try:
-            async with self.target.login_gate if login else contextlib.nullcontext():
+            async with (
+                self.target.login_gate.slot() if login else contextlib.nullcontext()
+            ) as ticket:
                 response = await self.target.request(
                     method,
                     path,
@@ -133,6 +136,8 @@ class CaseContext:
                     data=data,
                     content=content,
                 )
+                if ticket is not None:
+                    ticket.status = response.status_code
             status = response.status_code
             return response
         finally:

@@ -93,6 +93,7 @@ class LoginPool:
         wall_clock: bool,
         risky_events: Callable[[], int],
         minted_now: Callable[[Session], bool] | None = None,
+        logins_at_once: Callable[[], int] = lambda: MAX_IN_FLIGHT,
     ):
         self._login = login
         self._wall_clock = wall_clock
@@ -100,6 +101,10 @@ class LoginPool:
         # Frozen clock only: whether a session's tokens were minted at the clock's current
         # reading (so after every move so far); None keeps no login across a move.
         self._minted_now = minted_now
+        # How many logins the target answers at once without queueing them, as learnt so far
+        # (conformance.login_gate): the pool keeps no more in flight than that, less one left
+        # for the case that needs a login of its own.
+        self._logins_at_once = logins_at_once
         # The first epoch since the target last changed (not merely its clock): a login started
         # before it is never handed out.
         self._target_since = 0
@@ -203,7 +208,7 @@ class LoginPool:
                 # Demand: a session was taken within about a login's time.
                 and self._now() - self._last_take <= 2 * self._login_s
             )
-            if wanted and len(self._in_flight) < MAX_IN_FLIGHT:
+            if wanted and len(self._in_flight) < self._most_in_flight():
                 self._start_login()
 
     def _fill(self) -> None:
@@ -213,9 +218,12 @@ class LoginPool:
         # counting them keeps a move from starting a full depth of logins that are not needed.
         while (
             len(self._ready) + len(self._useful_in_flight()) < self.depth
-            and len(self._in_flight) < MAX_IN_FLIGHT
+            and len(self._in_flight) < self._most_in_flight()
         ):
             self._start_login()
+
+    def _most_in_flight(self) -> int:
+        return min(MAX_IN_FLIGHT, max(1, self._logins_at_once() - 1))
 
     def _start_login(self) -> None:
         if not self._first_started:

@@ -213,6 +213,7 @@ def _login_pool(
         wall_clock=not frozen,
         risky_events=lambda: target.risky_events,
         minted_now=_minted_at_frozen_now if frozen else None,
+        logins_at_once=lambda: target.login_gate.limit,
     )
 
 

@@ -21,6 +21,7 @@ import httpx
 from conformance.exchange import Exchange
 from conformance.http11 import HTTP11Client, RawRequest, RawResponse
 from conformance.inprocess import ASGIApp, send_in_process
+from conformance.login_gate import LoginGate
 from conformance.outcomes import ConnectionCut, HarnessError, PreconditionFailed, TargetError
 from conformance.profile import Profile
 from conformance.redaction import Redactor
@@ -36,10 +37,6 @@ HeaderList = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
 IN_PROCESS_URL = "http://testserver"
 # This many requests in a row without an answer and the target is taken as gone.
 GIVE_UP_AFTER = 3
-# Logins the suite has in flight at once, whoever sends them (logins made ahead, a case's
-# concurrent logins, cases running alongside each other): a client's traffic, not a load test,
-# also against a server that hashes every password on its CPU.
-MAX_LOGINS_IN_FLIGHT = 48
 
 
 def load_app(spec: str, *, factory: bool, options: Mapping[str, Any]) -> ASGIApp:
@@ -179,7 +176,9 @@ class Target:
         self._silent_in_a_row = 0
         # What the last request that got no answer met, for the requests not sent after it.
         self._last_silence = ""
-        self._login_gate: asyncio.Semaphore | None = None
+        # Every login the suite sends, whoever sends it (logins made ahead, a case's concurrent
+        # logins, cases running alongside each other), goes through it (conformance.login_gate).
+        self.login_gate = LoginGate(deadline=profile.target.timeout)
         # Requests sent per path, so the runner can keep under a declared rate limit.
         self.sent: Counter[str] = Counter()
 
@@ -322,13 +321,6 @@ class Target:
             exchange.error = f"the answer's Content-Encoding does not decode: {exc}"
             raise TargetError(f"{method} {path}: {exchange.error}") from None
         return response
-
-    @property
-    def login_gate(self) -> asyncio.Semaphore:
-        """Held while a login is in flight (see MAX_LOGINS_IN_FLIGHT); made in the running loop."""
-        if self._login_gate is None:
-            self._login_gate = asyncio.Semaphore(MAX_LOGINS_IN_FLIGHT)
-        return self._login_gate
 
     def forgive_silence(self) -> None:
         """A case expected the connection to be cut; do not count it towards giving up."""
