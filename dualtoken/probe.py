@@ -721,10 +721,12 @@ class Probe:
         )
 
     def _find_rejections(self, client: httpx.Client) -> None:
-        # RFC 6750 §3.1: a bad token gets 401. Another 4xx the server answers instead is written
-        # as tolerated (a NON-STRICT verdict), never as the correct status: an expired token
-        # that does get 401 would otherwise FAIL.
+        # RFC 6750 §3.1: a bad token gets 401. Another 4xx the server answers to a garbage token
+        # is written as tolerated (a NON-STRICT verdict): a server may answer 422 to garbage and
+        # 401 to an expired token. With the key, an expired token shows whether that status is
+        # the server's answer to every bad token (_probe_bad_token_status).
         tolerated: dict[int, str] = {}
+        self._garbage_status = 0
         if self._protected:
             try:
                 bad = client.get(self._protected, headers={"Authorization": "Bearer not.a.token"})
@@ -732,6 +734,7 @@ class Probe:
                 bad = None
             if bad is not None and 400 <= bad.status_code < 500 and bad.status_code != 401:
                 tolerated[bad.status_code] = f"GET {self._protected} with a garbage token"
+                self._garbage_status = bad.status_code
         if getattr(self, "_refresh_spec", ("",))[0]:
             bad_refresh = self._refresh(client, "not.a.token")
             status = bad_refresh.status_code if bad_refresh is not None else 0
@@ -770,6 +773,32 @@ class Probe:
         with self.client() as client:
             self._probe_required_claims(client, key)
             self._probe_subject(client, key)
+            self._probe_bad_token_status(client, key)
+
+    def _probe_bad_token_status(self, client: httpx.Client, key: str) -> None:
+        """A garbage token got another 4xx than 401: when a validly signed but expired token
+        gets the same, that status is the server's answer to any bad token, its own
+        [rejection] statuses (as a team writes it), not a habit to tolerate."""
+        status = self._garbage_status
+        token = self.result.get("probe", "access_token", "")
+        if not status or self._forge(token, key, {}) is None:
+            return
+        hour_ago = int(time.time()) - 3600
+        expired = self._forge(token, key, {"exp": hour_ago, "iat": hour_ago - 60, "nbf": None})
+        if expired is None:
+            return
+        answer = client.get(self._protected, headers={"Authorization": f"Bearer {expired}"})
+        if answer.status_code != status:
+            return
+        seen = (
+            f"GET {self._protected} refused a garbage and an expired token alike with {status} "
+            "(RFC 6750 §3.1 asks 401: move it to tolerated to have it reported NON-STRICT)"
+        )
+        self.result.set("rejection", "statuses", [status], seen)
+        before = self.result.found.pop(("rejection", "tolerated"))
+        tolerated = [s for s in before.value if s != status]
+        if tolerated:
+            self.result.set("rejection", "tolerated", tolerated, before.note)
 
     def _forge(self, token: str, key: str, changes: dict[str, Any]) -> str | None:
         """`token` re-signed with `key` and `changes` (None drops a claim); None when the key
