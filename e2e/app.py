@@ -2,10 +2,10 @@
 
 A `static` app is served by the embedded API at the API's own origin. A `url` app is already
 running, or is started by `command` the way a team starts its dev server: the suite picks a free
-loopback port for `{port}`, fills in `{api_url}` (the API the app must call) in the command and
-its `env`, runs it in its own process group with conformance's target launcher (so a command
-that exits or stays silent is a clear error showing its output), and stops the whole group at
-the end of the run.
+loopback port for `{port}`, fills in `{api_url}` (the API the app must call; `{api_origin}` is
+the same without its path, for a proxy) in the command and its `env`, runs it in its own process
+group with conformance's target launcher (so a command that exits or stays silent is a clear
+error showing its output), and stops the whole group at the end of the run.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class AppLaunch:
 
     def _values(self, api_url: str) -> dict[str, str]:
         port = str(self.port) if self.port else ""
-        return {"api_url": api_url, "port": port, "app_port": port}
+        parts = urlsplit(api_url)
+        api_origin = f"{parts.scheme}://{parts.netloc}" if api_url else ""
+        return {"api_url": api_url, "api_origin": api_origin, "port": port, "app_port": port}
 
     @property
     def origin(self) -> str:

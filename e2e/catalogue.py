@@ -8,6 +8,7 @@ does not apply, `HarnessError` when the suite could not decide.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -135,6 +136,57 @@ def _protected_calls(app: AppDriver, since: int) -> int:
     return len(app.recorder.api_calls_to(app.profile.api.protected_paths, since=since))
 
 
+#: The case that reports a client that never asks for a refresh: every case that needs one
+#: names it when its premise fails.
+NEVER_REFRESHES = "CLIENT-REFRESH-ONCE-01"
+ASKS_FOR_A_REFRESH = "the app asks for a refresh when its calls meet the expired access token"
+
+
+def _premise(condition: bool, what: str, covered_by: str) -> None:
+    """Stop here unless *condition*: the case relies on *what*, which *covered_by* checks and
+    reports. A broken premise is that case's finding, never a FAIL (or an ERROR) of this one
+    about something else; worded as the server suite's `CaseContext.premise`."""
+    if not condition:
+        raise Skipped(f"premise not met: {what}; covered by {covered_by}")
+
+
+def _wait_for_a_refresh(
+    app: AppDriver, since: int, *, slot: str = "burst", within_ms: float = 5_000
+) -> bool:
+    """Whether the app asked for a refresh after log mark *since*, for the burst in *slot* of
+    its main page. Waits until it did; or until the burst settled (or its page navigated away,
+    e.g. to a login page) and QUIET_MS more passed without one; or *within_ms*. A client that
+    gives up on a 401 without refreshing is told apart in half a second, not at the bound."""
+    deadline = time.monotonic() + within_ms / 1000
+    settled_at: float | None = None
+    while _refreshes(app, since) < 1:
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        if settled_at is None:
+            if not app.burst_pending(app.page, slot):
+                settled_at = now
+        elif now - settled_at >= QUIET_MS / 1000:
+            return False
+        app.quiet(20)
+    return True
+
+
+def _refreshes_in_a_new_session(app: AppDriver) -> bool:
+    """Whether the app asks for a refresh at all, seen in a session of its own (log in, expire,
+    1 call): for cases whose own steps (a reload, a second tab) may be what stopped it."""
+    other = app.another_session()
+    try:
+        other.log_in()
+        other.api.expire_access_tokens()
+        mark = other.recorder.mark()
+        other.fire(1)
+        other.quiet(QUIET_MS)
+        return _refreshes(other, mark) >= 1
+    finally:
+        other.close()
+
+
 # --- one refresh per expiry -------------------------------------------------------------------
 
 CONCURRENT = "client-concurrency"
@@ -157,12 +209,16 @@ def _burst_meets_held_refresh(
     abort: bool = False,
     refresh_expired: bool = False,
     late: bool = False,
+    premise: bool = True,
 ) -> HeldBurst:
     """Log in, expire the access token (or, with *refresh_expired*, both tokens), hold /refresh
     and fire *n* calls; once every call met its 401 (so the order of arrivals cannot decide the
     verdict), let the refresh through, or answer it *answer*, or fail it with a network error
     (*abort*). With *late*, the last call is held back on its way out, so that its 401 can come
-    back after the refresh: only the others are waited for."""
+    back after the refresh: only the others are waited for.
+
+    The app must ask for that refresh: the case's premise (Skipped, naming the case that reports
+    a client that never refreshes), unless *premise* is False (that case itself)."""
     app.log_in()
     if refresh_expired:
         app.api.expire_refresh_tokens()
@@ -173,18 +229,29 @@ def _burst_meets_held_refresh(
     mark = app.recorder.mark()
     app.start_burst(n)
     met = n - 1 if late else n
-    app.wait_for(lambda: app.refused_calls(mark) >= met and bool(app.refresh_fault.held), 5_000)
+    refreshed = _wait_for_a_refresh(app, mark)
+    if premise:
+        _premise(refreshed, ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
+    if refreshed:
+        app.wait_for(lambda: app.refused_calls(mark) >= met and bool(app.refresh_fault.held), 5_000)
     app.refresh_fault.release(answer, abort=abort)
     return HeldBurst(mark, held_back)
 
 
 def _one_refresh_for(n: int) -> Check:
     def check(app: AppDriver) -> None:
-        mark = _burst_meets_held_refresh(app, n).mark
+        mark = _burst_meets_held_refresh(app, n, premise=False).mark
         burst = app.await_burst(app.page)
         app.quiet(QUIET_MS)
         refreshes = _refreshes(app, mark)
         app.measurements[f"refresh_calls[{n} concurrent]"] = refreshes
+        if refreshes == 0:
+            # The finding every case that needs a refresh points to (NEVER_REFRESHES).
+            raise CaseFailure(
+                f"exactly 1 /refresh for {n} concurrent calls after expiry",
+                f"no /refresh at all ({burst.describe()})",
+                cause="never refreshes: a 401 is not followed by /refresh",
+            )
         if refreshes != 1:
             raise CaseFailure(
                 f"exactly 1 /refresh for {n} concurrent calls after expiry",
@@ -225,11 +292,12 @@ def late_401_after_refresh(app: AppDriver) -> None:
     # The first 4 all meet their 401 before the refresh goes on: only the 5th can be late.
     held = _burst_meets_held_refresh(app, 5, late=True)
     mark = held.mark
-    if not app.wait_for(lambda: app.answered_calls(mark, 200) >= 4, 5_000):
-        raise Skipped(
-            f"premise: the first 4 calls were not refreshed and answered within 5 s "
-            f"({_refreshes(app, mark)} /refresh calls); covered by CLIENT-REFRESH-ONCE-01"
-        )
+    _premise(
+        app.wait_for(lambda: app.answered_calls(mark, 200) >= 4, 5_000),
+        f"the first 4 calls refreshed and answered within 5 s ({_refreshes(app, mark)} "
+        "/refresh calls)",
+        NEVER_REFRESHES,
+    )
     assert held.late is not None
     held.late.release()
     burst = app.await_burst(app.page)
@@ -300,6 +368,8 @@ def retry_refused(app: AppDriver) -> None:
             f"{refreshes} /refresh calls and {calls} attempts (a retry loop)",
             cause="retries without a limit",
         )
+    # Without a refresh there was no retry to judge: one call that failed proves nothing here.
+    _premise(refreshes >= 1, ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
     if not burst.settled:
         raise CaseFailure(
             "the call settles within 2 s", burst.describe(), cause="waiters never settled"
@@ -319,11 +389,6 @@ def _expect_session_ended(
     did; default, once the burst settled and the login view shows). Refreshes sent before that
     (one per call, from a client without single flight) are CLIENT-REFRESH-ONCE-01's to count:
     a storm is not a loop, and when the last of its refreshes goes out is a race."""
-    if _refreshes(app, held.mark) < 1:
-        raise Skipped(
-            "premise: no /refresh for calls that met the expired token; "
-            "covered by CLIENT-REFRESH-ONCE-01"
-        )
     if not burst.settled:
         raise CaseFailure(
             "every waiting call settles within 2 s once the refresh failed",
@@ -473,13 +538,12 @@ def _refresh_fault_check(row: RefreshFaultRow) -> Check:
             return
         if held.late is not None:
             late = held.late
-            if not app.wait_for(
-                lambda: _refreshes(app, held.mark) >= 1 and late.held is not None, 5_000
-            ):
-                raise Skipped(
-                    f"premise: no /refresh after {calls - 1} calls met the expired token; "
-                    "covered by CLIENT-REFRESH-ONCE-01"
-                )
+            # The refresh was asked for (_burst_meets_held_refresh); the late call must be out.
+            _premise(
+                app.wait_for(lambda: late.held is not None, 5_000),
+                f"the app sends all {calls} calls of its burst",
+                "CLIENT-REFRESH-ONCE-03",
+            )
             app.wait_for_login_view(SETTLE_MS)
             app.quiet(200)
             # The session has ended: the late 401 must not start a refresh.
@@ -518,8 +582,10 @@ def slow_refresh(app: AppDriver) -> None:
     app.refresh_fault.hold()
     app.api.expire_access_tokens()
     mark = app.recorder.mark()
+    started = time.monotonic()
     app.start_burst(5, app.page, slot="first", limit_ms=SLOW_REFRESH_MS + 5_000)
-    app.quiet(1_000)
+    _premise(_wait_for_a_refresh(app, mark, slot="first"), ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
+    app.quiet(max(0.0, 1_000 - (time.monotonic() - started) * 1000))
     app.start_burst(5, app.page, slot="late", limit_ms=SLOW_REFRESH_MS + 5_000)
     app.quiet(SLOW_REFRESH_MS - 1_000)
     app.refresh_fault.release()
@@ -561,8 +627,13 @@ def refresh_never_answers(app: AppDriver) -> None:
     app.api.expire_access_tokens()
     app.refresh_fault.hold()
     mark = app.recorder.mark()
+    started = time.monotonic()
     app.start_burst(3)
-    burst = app.await_burst(app.page, within_ms=HANG_BOUND_MS)
+    # Before any judging: a client that never refreshes has no refresh to time out, and its
+    # going to the login view would otherwise read as "logged out by a hung refresh".
+    _premise(_wait_for_a_refresh(app, mark), ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
+    left_ms = HANG_BOUND_MS - (time.monotonic() - started) * 1000
+    burst = app.await_burst(app.page, within_ms=max(left_ms, 0.0))
     if not burst.settled:
         raise CaseFailure(
             "the 3 calls settle within 12 s of a refresh that never answers",
@@ -575,8 +646,6 @@ def refresh_never_answers(app: AppDriver) -> None:
             f"the app went to its login view ({app.page.url})",
             cause="any refresh error logs the user out",
         )
-    if _refreshes(app, mark) < 1:
-        raise HarnessError("premise: the app never asked for a refresh")
 
 
 # --- where tokens go --------------------------------------------------------------------------
@@ -588,8 +657,7 @@ def _session_with_a_refresh_and_logout(app: AppDriver) -> None:
     app.log_in()
     app.api.expire_access_tokens()
     app.fire(3)
-    if app.profile.logout.declared and not app.shows_login_view():
-        app.log_out()
+    if app.profile.logout.declared and app.log_out_if_logged_in():
         app.wait_for_login_view(SETTLE_MS)
 
 
@@ -607,7 +675,7 @@ def _session_with_a_refresh_and_logout(app: AppDriver) -> None:
 def refresh_token_place(app: AppDriver) -> None:
     _session_with_a_refresh_and_logout(app)
     field_name = app.api.refresh_token_field
-    issued = app.recorder.issued_tokens(field_name)
+    issued = app.issued_tokens(field_name)
     if not issued:
         raise HarnessError(f"the login answer carried no {field_name}: nothing to look for")
     allowed = {app.profile.api.refresh_path, app.profile.api.logout_path}
@@ -635,8 +703,8 @@ def refresh_token_place(app: AppDriver) -> None:
 def no_token_in_url(app: AppDriver) -> None:
     _session_with_a_refresh_and_logout(app)
     # The API's own field names: with others, a refresh token in a URL would go unseen.
-    issued = app.recorder.issued_tokens(app.api.access_token_field)
-    issued += app.recorder.issued_tokens(app.api.refresh_token_field)
+    issued = app.issued_tokens(app.api.access_token_field)
+    issued += app.issued_tokens(app.api.refresh_token_field)
     if not issued:
         raise HarnessError("the login answer carried no access_token: nothing to look for")
     for recorded in app.recorder.log:
@@ -662,16 +730,21 @@ def uses_rotated_token(app: AppDriver) -> None:
         app.api.expire_access_tokens()
         app.fire(1)
         app.quiet(100)
+        if _round == 0:
+            _premise(_refreshes(app, 0) >= 1, ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
     refreshes = app.recorder.api_calls(path, method="POST")
-    if len(refreshes) < 2:
-        raise Skipped(
-            f"premise: two refreshes expected, saw {len(refreshes)}; "
-            "covered by CLIENT-RETRY-ONCE-01"
-        )
+    _premise(
+        len(refreshes) >= 2,
+        f"the app refreshes again at the next expiry (saw {len(refreshes)} refresh)",
+        "CLIENT-RETRY-ONCE-01",
+    )
     first, second = refreshes[0], refreshes[1]
     rotated = app.recorder.body_field(first, app.api.refresh_token_field)
     if rotated is None:
-        raise Skipped("premise: refresh #1 returned no new refresh token (the API did not rotate)")
+        raise Skipped(
+            "premise not met: refresh #1 returned a new refresh token (the API did not rotate); "
+            "the server suite's rotation cases judge the API"
+        )
     if not second.carries(rotated):
         spent = app.recorder.issued_tokens(app.api.refresh_token_field)
         what = "a refresh token issued before" if any(map(second.carries, spent)) else "no token"
@@ -711,7 +784,7 @@ def logout_calls_server(app: AppDriver) -> None:
             f"{len(logouts)} logout calls ({[r.status for r in logouts]})",
             cause="logout only clears the browser",
         )
-    issued = app.recorder.issued_tokens(app.api.refresh_token_field)
+    issued = app.issued_tokens(app.api.refresh_token_field)
     if issued:  # body mode: the old refresh token must be dead on the server, not just forgotten
         status = app.api.refresh_status(issued[-1])
         if 200 <= status < 300:
@@ -768,7 +841,14 @@ def reload_keeps_session(app: AppDriver) -> None:
     if app.shows_login_view():
         raise CaseFailure("still logged in after a reload", f"login view at {app.page.url}")
     app.api.expire_access_tokens()
+    mark = app.recorder.mark()
     burst = app.fire(1)
+    if burst.settled and burst.ok == 1:
+        return
+    if _refreshes(app, mark) == 0:
+        # No refresh after the reload: the reload lost the way to refresh (this case's finding),
+        # unless the app never refreshes, which a session without a reload tells.
+        _premise(_refreshes_in_a_new_session(app), ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
     _require_all_ok(burst, 1, "after a reload and an expiry")
 
 
@@ -801,6 +881,10 @@ def tabs_share_refresh(app: AppDriver) -> None:
     second_result = app.await_burst(second)
     app.quiet(QUIET_MS)
     refreshes = _refreshes(app, mark)
+    if refreshes == 0:
+        # Two tabs that wait on each other forever are this case's finding; an app that never
+        # refreshes, even in one tab, is not.
+        _premise(_refreshes_in_a_new_session(app), ASKS_FOR_A_REFRESH, NEVER_REFRESHES)
     if refreshes != 1:
         raise CaseFailure(
             "1 /refresh for both tabs",
@@ -825,8 +909,9 @@ def tabs_share_refresh(app: AppDriver) -> None:
 def cookie_not_readable(app: AppDriver) -> None:
     app.log_in()
     cookies = [c for c in app.context.cookies() if "refresh" in c["name"].lower()]
-    if not cookies:
-        raise HarnessError("premise: no refresh cookie was set at login")
+    # No cookie: the browser dropped it (e.g. a cross-origin login without credentials), so no
+    # refresh can work, which the refresh cases report.
+    _premise(bool(cookies), "the login sets a refresh cookie in the browser", NEVER_REFRESHES)
     visible = app.script_visible_text()
     for cookie in cookies:
         if cookie["value"] and cookie["value"] in visible:

@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,15 @@ def _burst_result(raw: Any) -> BurstResult:
     )
 
 
+def _navigated_away(page: Page) -> BurstResult:
+    """A burst whose page navigated away (e.g. a full load of the login page): every pending
+    call went with the old document. The next step must see the new page, not the one going
+    away, so wait until it has loaded."""
+    with suppress(Error):
+        page.wait_for_load_state()
+    return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
+
+
 class RefreshFault:
     """Take over the API's refresh endpoint: answer with a status, abort (a network error), or
     hold every call until `release()` (a slow refresh)."""
@@ -239,6 +249,7 @@ class AppDriver:
         self.profile = profile
         self.api = api
         self.app_url = app_url.rstrip("/")
+        self._browser = browser
         self.context = browser.new_context()
         self.context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         #: Where the browser calls the API: at its own URL, or at the app's origin when the
@@ -249,6 +260,7 @@ class AppDriver:
         self.recorder = Recorder(self.context, self.api_origin, keep)
         self.refresh_fault = RefreshFault(self.context, self.api_origin, profile.api.refresh_path)
         self.page = self.context.new_page()
+        self._stored_tokens: dict[str, list[str]] = {}
         #: Figures a case measured (e.g. /refresh calls per burst), collected by the runner.
         self.measurements: dict[str, object] = {}
 
@@ -271,6 +283,11 @@ class AppDriver:
 
     def new_tab(self) -> Page:
         return self.context.new_page()
+
+    def another_session(self) -> AppDriver:
+        """A second browser context on the same app and API (no storage shared, its own log
+        and faults), for a question this case's session can no longer answer. Close it."""
+        return AppDriver(self._browser, self.profile, self.api, self.app_url)
 
     def log_in(self, page: Page | None = None) -> Page:
         """Log in as the profile's user and wait until the login view is gone (set-up)."""
@@ -306,16 +323,44 @@ class AppDriver:
                 call.status is not None and 200 <= call.status < 300
                 for call in self.recorder.api_calls(login_path, method="POST")
             )
-            return answered and (not key or self.stored(key, page) is not None)
+            try:
+                return answered and (not key or self.stored(key, page) is not None)
+            except Error:
+                return False  # the app is loading its next page after the login: ask again
 
         # A login URL too: a page that never showed the login view is not yet logged in, and a
         # burst fired before the tokens arrive would be judged on calls that carry none.
         if not self.wait_for(logged_in, timeout_ms):
             how = f"[login] url {self.profile.login.url}" if self.profile.login.url else "the form"
+            # What the browser did post says what is wrong with the profile (a path without the
+            # API's prefix, another origin) better than what it did not.
+            log = self.recorder.log
+            posts = [f"{r.url.split('?')[0]} ({r.status})" for r in log if r.method == "POST"]
             raise PreconditionFailed(
-                f"could not log in with {how}: no successful POST {login_path} "
-                f"(or no {key!r} stored)"
+                f"could not log in with {how}: no successful POST {login_path} at "
+                f"{self.api_origin} (or no {key!r} stored); the browser posted to: "
+                f"{', '.join(posts[:3]) or 'nothing'}"
             )
+        self._remember_stored_tokens(page)
+
+    def _remember_stored_tokens(self, page: Page) -> None:
+        """The tokens the app stored at login, where the profile's [storage] says: what it was
+        given, should the login answer's body be gone (an app that loads another page at once)."""
+        storage, api = self.profile.storage, self.api
+        for key, field_name in (
+            (storage.access_key, api.access_token_field),
+            (storage.refresh_key, api.refresh_token_field),
+        ):
+            with suppress(Error):
+                value = self.stored(key, page) if key else None
+                if value and value not in self._stored_tokens.setdefault(field_name, []):
+                    self._stored_tokens[field_name].append(value)
+
+    def issued_tokens(self, field_name: str) -> list[str]:
+        """The tokens the API issued under *field_name* in this session, from the login and
+        refresh answers the browser got, and from what the app stored at login."""
+        found = self.recorder.issued_tokens(field_name)
+        return found + [t for t in self._stored_tokens.get(field_name, []) if t not in found]
 
     def shows_login_view(self, page: Page | None = None) -> bool:
         target = page or self.page
@@ -350,7 +395,7 @@ class AppDriver:
             raw = target.evaluate(_FIRE, [burst.script, n, limit_ms])
         except Error as exc:
             if "context was destroyed" in exc.message or "navigation" in exc.message:
-                return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
+                return _navigated_away(target)
             raise HarnessError(f"[burst] script: {exc.message.splitlines()[0]}") from None
         return _burst_result(raw)
 
@@ -364,25 +409,42 @@ class AppDriver:
         if burst.page and urlsplit(page.url).path != burst.page:
             self.open(burst.page, page)
         page.evaluate(
-            "([fire, source, n, ms, slot]) => { window.__clientSuite = window.__clientSuite || {};"
-            " window.__clientSuite[slot] = (0, eval)('(' + fire + ')')([source, n, ms]); }",
+            "([fire, source, n, ms, slot]) => { const kept = (window.__clientSuite ||= {});"
+            " const done = (window.__clientSuiteDone ||= {}); done[slot] = false;"
+            " kept[slot] = (0, eval)('(' + fire + ')')([source, n, ms]);"
+            " kept[slot].then(() => { done[slot] = true; }); }",
             [_FIRE, burst.script, n, limit_ms, slot],
         )
+
+    def burst_pending(self, page: Page, slot: str = "burst") -> bool:
+        """Whether a started burst is still waiting for calls in *page*. A page that navigated
+        away (e.g. to a login page) dropped its burst: nothing is pending there any more."""
+        try:
+            return bool(
+                page.evaluate("(slot) => (window.__clientSuiteDone || {})[slot] === false", slot)
+            )
+        except Error:
+            return False  # the page is navigating: its burst went with the old document
 
     def await_burst(
         self, page: Page, slot: str = "burst", *, within_ms: float = 10_000
     ) -> BurstResult:
         """The outcome of a started burst, if it settles within *within_ms* from now."""
         try:
+            # A page that navigated away since the burst started (a full load of the login
+            # page is common) has no burst: that is an answer, not a broken suite.
             raw = page.evaluate(
-                "([slot, ms]) => Promise.race([window.__clientSuite[slot], new Promise("
+                "([slot, ms]) => !(window.__clientSuite && slot in window.__clientSuite) ? "
+                "{ navigated: true } : Promise.race([window.__clientSuite[slot], new Promise("
                 "(resolve) => setTimeout(() => resolve({ settled: false, ms }), ms))])",
                 [slot, within_ms],
             )
         except Error as exc:
             if "context was destroyed" in exc.message or "navigation" in exc.message:
-                return BurstResult(settled=True, ms=0.0, ok=None, failed=None, navigated=True)
+                return _navigated_away(page)
             raise HarnessError(f"[burst] script: {exc.message.splitlines()[0]}") from None
+        if isinstance(raw, dict) and raw.get("navigated"):
+            return _navigated_away(page)
         return _burst_result(raw)
 
     def refuse_protected_after_refresh(self) -> None:
@@ -420,6 +482,26 @@ class AppDriver:
             if "context was destroyed" in exc.message or "navigation" in exc.message:
                 return  # the script navigated away (e.g. to a logout page): that is its job
             raise HarnessError(f"[logout] script: {exc.message.splitlines()[0]}") from None
+
+    def log_out_if_logged_in(self) -> bool:
+        """Log out, unless the app shows its login view by itself (e.g. after a refused call:
+        it may be loading its login page right now, where no logout element will ever show).
+        Whether it logged out."""
+        selector = self.profile.logout.selector
+        deadline = self._deadline(DEFAULT_TIMEOUT_MS)
+        while not self.shows_login_view():
+            if not selector:
+                self.log_out()
+                return True
+            try:
+                # Short tries: on a page being replaced by the login page, one long click would
+                # wait the whole timeout for an element that never shows.
+                self.page.locator(selector).first.click(timeout=250)
+                return True
+            except Error:
+                if self._now() >= deadline:
+                    raise
+        return False
 
     def stored(self, key: str, page: Page | None = None) -> str | None:
         target = page or self.page

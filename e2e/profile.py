@@ -14,7 +14,7 @@ command = "npm run dev -- --port {port}"   # optional: the suite starts and stop
 cwd = "../acme-spa"                  # optional: where the command runs (relative to this file)
 env = { VITE_API_URL = "{api_url}" } # {api_url} (the API's URL) and {port} are substituted
 api_param = "api"                    # optional: ?api=<API URL> on every page the suite opens
-proxies_api = false                  # true: the app's server forwards the API paths to {api_url}
+proxies_api = false                  # true: the app's server forwards the API paths to {api_origin}
 query = "scheme=queue"               # optional: appended to every page the suite opens
 
 [api]                                # the API behind the app: the embedded reference server
@@ -73,7 +73,11 @@ __all__ = [
 
 # What `[app] command`, `env` and `url` may contain, replaced when the app starts: the API's URL
 # and the app's port. `{app_port}` is the first spelling of `{port}`, kept for older profiles.
-APP_PLACEHOLDERS = ("{api_url}", "{port}", "{app_port}")
+PORT_PLACEHOLDERS = ("{port}", "{app_port}")
+# `{api_origin}` is the API's scheme://host:port without its path: the target of a dev-server
+# proxy that forwards each request's path as it is (Vite's server.proxy), where `{api_url}`
+# would put an API's path prefix (/api/v1) in front of paths that already carry it.
+APP_PLACEHOLDERS = ("{api_url}", "{api_origin}", *PORT_PLACEHOLDERS)
 # A `{name}` that is not one of them; `${NAME}` (shell) and `{{`, `}}` are left alone.
 _UNKNOWN_PLACEHOLDER = re.compile(r"(?<![${])\{(\w*)\}(?!\})")
 # A query parameter name that needs no escaping in a URL.
@@ -97,7 +101,7 @@ class AppSpec:
     ready_timeout: float = 60.0
     api_param: str = ""
     query: str = ""
-    # The app's own server forwards the API's paths to {api_url} (a dev-server proxy, e.g.
+    # The app's own server forwards the API's paths to {api_origin} (a dev-server proxy, e.g.
     # Vite's server.proxy): the browser calls the API at the app's origin.
     proxies_api: bool = False
 
@@ -199,7 +203,7 @@ def _parse_app(table: Table, base: Path) -> AppSpec:
         _placeholders(table, f"env: {name}", value, APP_PLACEHOLDERS)
     # Without a url, a started app is looked for on the port the suite picked for it.
     default_url = "http://127.0.0.1:{port}" if command else ""
-    url = _placeholders(table, "url", table.text("url", default_url), APP_PLACEHOLDERS[1:])
+    url = _placeholders(table, "url", table.text("url", default_url), PORT_PLACEHOLDERS)
     static = table.text("static", "")
     cwd = folder(table, "cwd", base)
     app = AppSpec(
@@ -231,7 +235,7 @@ def _parse_app(table: Table, base: Path) -> AppSpec:
         raise ProfileError(f"profile error: [app] url: expected an http(s):// URL, got {app.url!r}")
     if app.static is not None and not (app.static / "index.html").is_file():
         raise ProfileError(f"profile error: [app] static: no index.html in {app.static}")
-    has_port = any(name in app.url for name in APP_PLACEHOLDERS[1:])
+    has_port = any(name in app.url for name in PORT_PLACEHOLDERS)
     if has_port and not app.command:
         raise ProfileError(
             "profile error: [app] url: {port} needs a command (the suite starts the app on it)"

@@ -1,13 +1,14 @@
 """Every request the browser makes during one case, from Playwright's network events.
 
-Responses of the login and refresh endpoints are kept so their bodies (the tokens the app was
-given) can be read after the fact, outside Playwright's event handlers.
+The bodies of the login and refresh endpoints' answers are kept (the tokens the app was given),
+read as each answer arrives.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -32,7 +33,8 @@ class Recorded:
     status: int | None = None
     failed: str = ""
     finished: float | None = None
-    response: Response | None = field(default=None, repr=False)
+    #: The answer's body, for the login and refresh endpoints (None: not kept, or gone).
+    answer_body: bytes | None = field(default=None, repr=False)
 
     @property
     def authorization(self) -> str:
@@ -100,7 +102,10 @@ class Recorder:
             recorded.status = response.status
             recorded.finished = time.monotonic()
             if recorded.origin == self.api_origin and recorded.path in self._keep:
-                recorded.response = response
+                # Read now, not when a case asks: an app that loads its next page right after
+                # the answer (a full page load after logging in) takes the body away with it.
+                with suppress(Error):
+                    recorded.answer_body = response.body()
 
     def _on_failed(self, request: Request) -> None:
         recorded = self._by_request.get(id(request))
@@ -126,11 +131,11 @@ class Recorder:
     @staticmethod
     def body_field(recorded: Recorded, field_name: str) -> str | None:
         """A string field of a kept response's JSON body (None: no such field, or no body)."""
-        if recorded.response is None or recorded.status != 200:
+        if recorded.answer_body is None or recorded.status != 200:
             return None
         try:
-            body = json.loads(recorded.response.body())
-        except (Error, ValueError):
+            body = json.loads(recorded.answer_body)
+        except ValueError:
             return None
         value = body.get(field_name) if isinstance(body, dict) else None
         return value if isinstance(value, str) and value else None

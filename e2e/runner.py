@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Error, sync_playwright
 
@@ -32,7 +33,7 @@ from e2e.api import Api, ApiStartError, ExternalApi, start_api
 from e2e.app import AppLaunch, LaunchError
 from e2e.catalogue import CLIENT_CATALOGUE, ClientCase
 from e2e.driver import AppDriver, launch_chromium
-from e2e.profile import ClientProfile
+from e2e.profile import ApiSpec, ClientProfile
 
 __all__ = ["ClientRun", "ClientUnreachable", "run_client_suite"]
 
@@ -209,6 +210,7 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         except LaunchError as exc:
             raise ClientUnreachable(f"[api] server_profile: {exc}") from None
         base_url = process.base_url
+    api = paths_under_base_url(api, base_url)
     external = ExternalApi(
         base_url=base_url,
         clock_path=server.time.clock_path,
@@ -221,3 +223,21 @@ def with_their_api(profile: ClientProfile, path: Path) -> tuple[ClientProfile, E
         refresh_token_field=server.login.refresh_token_field,
     )
     return replace(profile, api=api), external
+
+
+def paths_under_base_url(api: ApiSpec, base_url: str) -> ApiSpec:
+    """The API's paths as the browser requests them. A server profile's paths are relative to
+    its base_url, which may end in a path (`http://127.0.0.1:8000/api/v1`): the browser then
+    calls `/api/v1/login`, and the network log, the faults and the token checks must match that.
+    The suite's own requests (clock, an old refresh token) go through base_url and keep the
+    server profile's relative paths."""
+    prefix = urlsplit(base_url).path.rstrip("/")
+    if not prefix:
+        return api
+    return replace(
+        api,
+        login_path=prefix + api.login_path,
+        refresh_path=prefix + api.refresh_path,
+        logout_path=prefix + api.logout_path,
+        protected_paths=tuple(prefix + path for path in api.protected_paths),
+    )

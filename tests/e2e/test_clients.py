@@ -32,6 +32,7 @@ import pytest
 from conformance.outcomes import Outcome
 from conformance.reports import write_all
 from conformance.reports.console import closing_line
+from conformance.runner import SuiteResult
 from e2e.catalogue import CLIENT_CATALOGUE
 from e2e.frontend_build import FRONTEND
 from e2e.profile import ClientProfile, load_client_profile
@@ -143,9 +144,43 @@ VARIANTS: dict[str, dict[str, Outcome]] = {
 }
 
 
+#: A client that never refreshes (tests/e2e/clients/norefresh/: a 401 clears the tokens and
+#: loads the login page). The single-flight cases report it, once per burst size; every case that
+#: relies on a refresh reports its premise, naming CLIENT-REFRESH-ONCE-01, instead of an ERROR or a
+#: FAIL about something else (before: 15 ERRORs, HANG-01 among them, a FAIL of RELOAD-01 and a
+#: PASS of RETRY-ONCE-02 that proved nothing). RELOAD-01 and TABS-01 ask a session of their own
+#: whether the app refreshes at all before they call it a premise. Where tokens go (TOKEN-*) and
+#: logout (LOGOUT-*) do not need a refresh, and pass.
+NEVER_REFRESHES = {
+    "CLIENT-REFRESH-ONCE-01": Outcome.FAIL,
+    "CLIENT-REFRESH-ONCE-02": Outcome.FAIL,
+} | {
+    case_id: Outcome.SKIP
+    for case_id in (
+        "CLIENT-REFRESH-ONCE-03",
+        "CLIENT-RETRY-ONCE-01",
+        "CLIENT-RETRY-ONCE-02",
+        *(f"CLIENT-REFRESH-FAIL-0{n}" for n in range(1, 5)),
+        *(f"CLIENT-REFRESH-TRANSIENT-0{n}" for n in range(1, 5)),
+        "CLIENT-REFRESH-SLOW-01",
+        "CLIENT-REFRESH-HANG-01",
+        "CLIENT-ROTATION-01",
+        "CLIENT-RELOAD-01",
+        "CLIENT-TABS-01",
+    )
+}
+
+
 def run_and_record(name: str, profile: ClientProfile) -> dict[str, Outcome]:
     """Run the whole catalogue, write its reports, and return what did not pass by case ID
     (deviations, and SKIPs of cases that apply to the profile: a premise that failed)."""
+    return run_and_record_suite(name, profile)[0]
+
+
+def run_and_record_suite(
+    name: str, profile: ClientProfile
+) -> tuple[dict[str, Outcome], SuiteResult]:
+    """`run_and_record`, with the run's results."""
     run = ClientRun()
     folder = REPORTS / name
     suite = run_client_suite(profile, artifacts=folder / "cases", run=run)
@@ -161,7 +196,7 @@ def run_and_record(name: str, profile: ClientProfile) -> dict[str, Outcome]:
         r.case.id: r.outcome
         for r in suite.results
         if r.deviated or (r.outcome is Outcome.SKIP and applies[r.case.id])
-    }
+    }, suite
 
 
 @pytest.mark.parametrize("name", ["frontend-queue", "frontend-promise", "frontend-cookie"])
@@ -187,6 +222,18 @@ def test_the_seed_as_published_fails_what_its_defects_break(
     profile = load_client_profile(seed_client / profile_name)
     name = "seed-" + ("promise" if "promise" in profile_name else "queue")
     assert run_and_record(name, profile) == expected
+
+
+def test_a_client_that_never_refreshes_is_reported_once_and_named_by_every_premise() -> None:
+    profile = load_client_profile(CLIENTS / "norefresh" / "profile.toml")
+    deviations, suite = run_and_record_suite("norefresh", profile)
+    assert deviations == NEVER_REFRESHES
+    once = next(r for r in suite.results if r.case.id == "CLIENT-REFRESH-ONCE-01")
+    assert "no /refresh at all" in once.detail and once.cause.startswith("never refreshes")
+    skipped = [r for r in suite.results if NEVER_REFRESHES.get(r.case.id) is Outcome.SKIP]
+    for result in skipped:
+        assert result.detail.startswith("premise not met: "), (result.case.id, result.detail)
+        assert "covered by CLIENT-REFRESH-ONCE-01" in result.detail, (result.case.id, result.detail)
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

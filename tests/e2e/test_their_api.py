@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import sys
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import e2e.driver
 from conformance.launch import free_port
 from conformance.outcomes import Outcome
 from conformance.runner import SuiteResult
@@ -87,9 +90,10 @@ def test_a_server_profile_without_a_clock_is_a_clear_verdict(tmp_path: Path) -> 
         run_client_suite(profile, cases=select_client_cases(["CLIENT-RELOAD"]))
 
 
-def opaque_server_profile(tmp_path: Path, app_origin: str) -> Path:
+def opaque_server_profile(tmp_path: Path, app_origin: str, prefix: str = "") -> Path:
     """The opaque-token target's own server profile, its database in tmp_path and the app's
-    origin allowed by CORS (as a team would configure its backend for its SPA)."""
+    origin allowed by CORS (as a team would configure its backend for its SPA); with *prefix*,
+    the API lives under that path and the profile's base_url says so."""
     text = OPAQUE.read_text()
     command = (
         'command = "python -m tests.targets.opaque_sqlite --port {port} --db opaque-tokens.db"'
@@ -98,20 +102,33 @@ def opaque_server_profile(tmp_path: Path, app_origin: str) -> Path:
     text = text.replace(
         command,
         f'command = "{sys.executable} -m tests.targets.opaque_sqlite --port {{port}} '
-        f'--db {tmp_path / "opaque.db"} --cors-origin {app_origin}"',
+        f"--db {tmp_path / 'opaque.db'} --cors-origin {app_origin}"
+        + (f" --prefix {prefix}" if prefix else "")
+        + '"'
+        + (f'\nbase_url = "http://127.0.0.1:{{port}}{prefix}"' if prefix else ""),
     ).replace('cwd = "../../.."', f'cwd = "{ROOT}"')
     path = tmp_path / "opaque-server.toml"
     path.write_text(text)
     return path
 
 
-def test_a_foreign_backend_started_from_its_server_profile_across_origins(tmp_path: Path) -> None:
-    app_port = free_port()
-    app_origin = f"http://127.0.0.1:{app_port}"
-    server_profile = opaque_server_profile(tmp_path, app_origin)
+def plainfetch_on_its_dev_server(
+    tmp_path: Path, app_origin: str, server_profile: Path, *, proxy_prefix: str = ""
+) -> Path:
+    """The plain-fetch client on its dev server at *app_origin*, told the API's URL by `env`
+    ({api_url}) and the opaque backend's paths, in front of *server_profile*. With
+    *proxy_prefix*, the dev server forwards that path to the API's origin ({api_origin}) and the
+    page calls the API at its own origin ([app] proxies_api)."""
     paths = {"login": "/auth/login", "refresh": "/auth/refresh", "logout": "/auth/logout"}
     paths["protected"] = "/api/me"
     form = (CLIENTS / "plainfetch" / "profile.toml").read_text().split("[login]", 1)[1]
+    env = {"PLAINFETCH_API": "{api_url}", "PLAINFETCH_PATHS": json.dumps(paths)}
+    if proxy_prefix:
+        env |= {
+            "PLAINFETCH_API": proxy_prefix,
+            "PLAINFETCH_PROXY": "{api_origin}",
+            "PLAINFETCH_PROXY_PREFIX": proxy_prefix,
+        }
     client = tmp_path / "client.toml"
     client.write_text(
         f"""
@@ -120,13 +137,22 @@ name = "plain fetch client against the opaque-token backend"
 url = "{app_origin}"
 command = "{sys.executable} ../devserver.py --port {{port}}"
 cwd = "{CLIENTS / "plainfetch"}"
-env = {{ PLAINFETCH_API = "{{api_url}}", PLAINFETCH_PATHS = {json.dumps(json.dumps(paths))} }}
+env = {{ {", ".join(f"{name} = {json.dumps(value)}" for name, value in env.items())} }}
+proxies_api = {"true" if proxy_prefix else "false"}
 
 [api]
 server_profile = "{server_profile}"
 
 [login]{form}"""
     )
+    return client
+
+
+def test_a_foreign_backend_started_from_its_server_profile_across_origins(tmp_path: Path) -> None:
+    app_port = free_port()
+    app_origin = f"http://127.0.0.1:{app_port}"
+    server_profile = opaque_server_profile(tmp_path, app_origin)
+    client = plainfetch_on_its_dev_server(tmp_path, app_origin, server_profile)
     suite = run_and_expect(
         load_client_profile(client),
         {
@@ -149,6 +175,72 @@ server_profile = "{server_profile}"
     assert ("GET", f"{their_url}/api/me") in calls
     with socket.socket() as probe:  # the suite stopped the backend it started
         assert probe.connect_ex(("127.0.0.1", urlsplit(their_url).port or 0)) != 0
+
+
+#: Under a prefix, the opaque backend's answers the cases above judge (the refused refresh is
+#: the suite's own 401, which must land on the prefixed path).
+PREFIXED_CASES = {
+    "CLIENT-REFRESH-ONCE-01": Outcome.PASS,
+    "CLIENT-REFRESH-FAIL-01": Outcome.PASS,
+    "CLIENT-ROTATION-01": Outcome.PASS,
+    "CLIENT-LOGOUT-01": Outcome.PASS,
+    "CLIENT-TOKEN-PLACE-01": Outcome.PASS,
+}
+
+
+def assert_a_fault_aimed_elsewhere_is_caught(
+    profile: ClientProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proof that the faults land on the prefixed path: aimed at the path without the prefix
+    (what the suite did before), the suite's 401 never meets the refresh, the real one
+    succeeds, and CLIENT-REFRESH-FAIL-01 FAILs."""
+    aimed = e2e.driver.api_url_pattern
+
+    def without_the_prefix(origin: str, paths: Iterable[str]) -> re.Pattern[str]:
+        return aimed(origin, [path.removeprefix("/api/v1") for path in paths])
+
+    monkeypatch.setattr(e2e.driver, "api_url_pattern", without_the_prefix)
+    missed = run_client_suite(profile, cases=select_client_cases(["CLIENT-REFRESH-FAIL-01"]))
+    assert [r.outcome for r in missed.results] == [Outcome.FAIL], missed.results[0].detail
+
+
+def test_an_api_under_a_path_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their API at http://127.0.0.1:<port>/api/v1 (base_url ends in a path; their paths are
+    relative to it): the browser calls /api/v1/auth/login and the rest, and the suite must
+    record, break and judge those calls, not /auth/login."""
+    app_origin = f"http://127.0.0.1:{free_port()}"
+    server_profile = opaque_server_profile(tmp_path, app_origin, prefix="/api/v1")
+    client = plainfetch_on_its_dev_server(tmp_path, app_origin, server_profile)
+    profile = load_client_profile(client)
+    suite = run_and_expect(profile, PREFIXED_CASES)
+    their_url = suite.profile.target.base_url
+    assert urlsplit(their_url).path == "/api/v1", their_url
+    calls = {(e.method, e.url.split("?")[0]) for r in suite.results for e in r.exchanges}
+    assert ("POST", f"{their_url}/auth/login") in calls
+    assert ("POST", f"{their_url}/auth/refresh") in calls
+    assert ("GET", f"{their_url}/api/me") in calls
+    assert not any(urlsplit(url).path.startswith("/auth/") for _, url in calls), calls
+
+    assert_a_fault_aimed_elsewhere_is_caught(profile, monkeypatch)
+
+
+def test_an_api_under_a_path_prefix_behind_the_app_s_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same API, reached through the app's dev server, which forwards /api/v1 to the API's
+    origin ({api_origin}): the browser calls /api/v1/auth/... at the app's origin, and the suite
+    must record and break them there."""
+    app_origin = f"http://127.0.0.1:{free_port()}"
+    server_profile = opaque_server_profile(tmp_path, app_origin, prefix="/api/v1")
+    client = plainfetch_on_its_dev_server(
+        tmp_path, app_origin, server_profile, proxy_prefix="/api/v1"
+    )
+    profile = load_client_profile(client)
+    suite = run_and_expect(profile, PREFIXED_CASES)
+    posts = {e.url.split("?")[0] for r in suite.results for e in r.exchanges if e.method == "POST"}
+    assert f"{app_origin}/api/v1/auth/refresh" in posts, posts
+    assert all(url.startswith(app_origin) for url in posts), posts
+    assert_a_fault_aimed_elsewhere_is_caught(profile, monkeypatch)
 
 
 def test_an_in_process_server_profile_is_a_clear_verdict(tmp_path: Path) -> None:

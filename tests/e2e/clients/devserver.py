@@ -8,7 +8,10 @@ variables into the bundle:
 - PLAINFETCH_API: the API's base URL (the suite's `{api_url}`);
 - PLAINFETCH_PATHS: JSON, the API paths the app calls, e.g. {"login": "/auth/login"};
 - PLAINFETCH_DEV_LOGIN: "user:password", for a development page /dev/login that logs in by
-  itself (test credentials only: they end up in the page).
+  itself (test credentials only: they end up in the page);
+- PLAINFETCH_PROXY, PLAINFETCH_PROXY_PREFIX: forward every request whose path starts with the
+  prefix (e.g. /api/v1) to the origin PLAINFETCH_PROXY (the suite's `{api_origin}`), path kept as
+  it is, the way Vite's `server.proxy` does: the page calls the API at its own origin.
 
 The standard library only, so any python3 runs it. For tests; never serve anything with it.
 """
@@ -16,6 +19,7 @@ The standard library only, so any python3 runs it. For tests; never serve anythi
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 from functools import partial
@@ -40,8 +44,42 @@ def page_settings() -> str:
     return f"<script>window.PLAINFETCH_CONFIG = {text}</script>"
 
 
+def _proxied(path: str) -> bool:
+    prefix = os.environ.get("PLAINFETCH_PROXY_PREFIX", "")
+    return bool(os.environ.get("PLAINFETCH_PROXY")) and bool(prefix) and path.startswith(prefix)
+
+
 class SinglePageHandler(SimpleHTTPRequestHandler):
+    def forward(self) -> None:
+        """Send this request on to the proxy's target and its answer back, as they are."""
+        target = urlsplit(os.environ["PLAINFETCH_PROXY"])
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
+        upstream = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+        try:
+            upstream.request(self.command, self.path, body=body or None, headers=headers)
+            answer = upstream.getresponse()
+            payload = answer.read()
+            self.send_response(answer.status, answer.reason)
+            for name, value in answer.getheaders():
+                if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        finally:
+            upstream.close()
+
+    def do_POST(self) -> None:
+        if _proxied(urlsplit(self.path).path):
+            self.forward()
+        else:
+            self.send_error(405)
+
     def do_GET(self) -> None:
+        if _proxied(urlsplit(self.path).path):
+            self.forward()
+            return
         root = Path(self.directory).resolve()
         path = unquote(urlsplit(self.path).path)
         wanted = (root / path.lstrip("/")).resolve()

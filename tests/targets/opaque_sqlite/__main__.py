@@ -20,8 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cors-origin", default="", help="an SPA's origin allowed to call it (default: none)"
     )
+    parser.add_argument(
+        "--prefix", default="", help="a path every route lives under, e.g. /api/v1 (default: none)"
+    )
     args = parser.parse_args(argv)
-    app = build_app(args.db, cors_origin=args.cors_origin)
+    app = build_app(args.db, cors_origin=args.cors_origin, prefix=args.prefix.rstrip("/"))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
     return 0
 

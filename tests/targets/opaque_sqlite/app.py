@@ -31,7 +31,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 SECRET = "opaque-sqlite-access-secret/test-target-only-0123456789"
 ACCESS_LIFETIME = 900
@@ -161,9 +161,10 @@ async def _json(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def build_app(db_path: Path, *, cors_origin: str = "") -> Starlette:
+def build_app(db_path: Path, *, cors_origin: str = "", prefix: str = "") -> Starlette:
     """The app on the SQLite file *db_path*; *cors_origin*, when given, is the one other origin
-    whose pages may call it (a team's SPA on its dev server), as a team would allow its own."""
+    whose pages may call it (a team's SPA on its dev server), as a team would allow its own;
+    *prefix* (e.g. "/api/v1") puts every path under it."""
     store = Store(db_path)
 
     def bearer_claims(request: Request) -> dict[str, Any] | Response:
@@ -281,15 +282,17 @@ def build_app(db_path: Path, *, cors_origin: str = "") -> Starlette:
             allow_headers=["Authorization", "Content-Type"],
         )
     ]
+    routes: list[BaseRoute] = [
+        Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/refresh", refresh, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
+        Route("/api/me", me, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/__test__/clock", clock, methods=["GET", "POST"]),
+        Route("/__test__/users/{name}/{action}", switch_user, methods=["POST"]),
+    ]
     return Starlette(
         middleware=cors if cors_origin else [],
-        routes=[
-            Route("/auth/login", login, methods=["POST"]),
-            Route("/auth/refresh", refresh, methods=["POST"]),
-            Route("/auth/logout", logout, methods=["POST"]),
-            Route("/api/me", me, methods=["GET"]),
-            Route("/health", health, methods=["GET"]),
-            Route("/__test__/clock", clock, methods=["GET", "POST"]),
-            Route("/__test__/users/{name}/{action}", switch_user, methods=["POST"]),
-        ],
+        # Everything under the prefix (e.g. /api/v1), as when a team's API shares a host.
+        routes=[Mount(prefix, routes=routes)] if prefix else routes,
     )
