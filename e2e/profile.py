@@ -13,6 +13,7 @@ command = "npm run dev -- --port {port}"   # optional: the suite starts and stop
 # with a command, url defaults to http://127.0.0.1:{port}: {port} is a free port the suite picks
 cwd = "../acme-spa"                  # optional: where the command runs (relative to this file)
 env = { VITE_API_URL = "{api_url}" } # {api_url} (the API's URL) and {port} are substituted
+                                     # ({api_origin}: the API's URL without its path)
 api_param = "api"                    # optional: ?api=<API URL> on every page the suite opens
 proxies_api = false                  # true: the app's server forwards the API paths to {api_origin}
 query = "scheme=queue"               # optional: appended to every page the suite opens
