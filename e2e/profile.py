@@ -252,6 +252,30 @@ def _parse_app(table: Table, base: Path) -> AppSpec:
     return app
 
 
+#: The paths the embedded reference server answers, for the [api] keys that name them.
+EMBEDDED_PATHS = {
+    "login_path": "/login",
+    "refresh_path": "/refresh",
+    "logout_path": "/logout",
+}
+
+
+def _embedded_api_paths(api: ApiSpec) -> None:
+    """The embedded reference server has fixed paths at its root: another path (one under a
+    prefix such as /api/v1) would make every case an ERROR, so it is named here instead."""
+    given = {key: getattr(api, key) for key in EMBEDDED_PATHS}
+    given["protected_paths"] = api.protected_paths
+    for key, value in given.items():
+        served = EMBEDDED_PATHS.get(key, "/protected")
+        if value != served and value != (served,):
+            raise ProfileError(
+                f"profile error: [api] {key}: the embedded reference server serves {served}, "
+                f"not {value!r}; for an API elsewhere (e.g. under a prefix such as /api/v1) give "
+                "[api] server_profile, your backend's server profile (its base_url may end in "
+                "the prefix)"
+            )
+
+
 def parse_client_profile(
     data: Mapping[str, object], *, source: str = "<string>", base_dir: Path | None = None
 ) -> ClientProfile:
@@ -279,6 +303,9 @@ def parse_client_profile(
         protected_paths=table.strings("protected_paths", ("/protected",)),
     )
     table.done()
+    if api.server_profile is None and not app.proxies_api:
+        # Behind the app's proxy the paths are the browser's, which the proxy may rewrite.
+        _embedded_api_paths(api)
     if api.server_profile is not None and app.static is not None:
         raise ProfileError(
             "profile error: [api] server_profile: a static app is served by the embedded API; "

@@ -144,6 +144,26 @@ def test_a_proxy_target_gets_the_api_s_origin_without_its_prefix(tmp_path: Path)
     assert "[app] url: unknown placeholder {api_origin}" in error_of(data)
 
 
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ({"login_path": "/api/v1/login"}, "[api] login_path: the embedded reference server serves"),
+        ({"protected_paths": ["/api/v1/me"]}, "[api] protected_paths: the embedded reference"),
+    ],
+)
+def test_an_embedded_api_under_a_prefix_names_the_key(
+    tmp_path: Path, api: dict[str, Any], message: str
+) -> None:
+    data = minimal(tmp_path)
+    data["api"] = api
+    assert message in error_of(data) and "give [api] server_profile" in error_of(data)
+    # Behind the app's own proxy they are the paths the browser calls, which it may rewrite.
+    data = started(data, proxies_api=True)
+    assert parse_client_profile(data, base_dir=tmp_path).api.login_path == api.get(
+        "login_path", "/login"
+    )
+
+
 def test_a_base_url_s_path_is_put_before_every_api_path() -> None:
     spec = ApiSpec(login_path="/auth/login", protected_paths=("/me", "/items"))
     under = paths_under_base_url(spec, "http://127.0.0.1:8000/api/v1/")
