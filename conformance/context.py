@@ -120,10 +120,19 @@ class CaseContext:
         if self.pacer is not None:
             entry = await self.pacer.before(method, path, kind=kind, paced=self.paced)
         status: int | None = None
+        # Every POST to the login path may hash a password: at most MAX_LOGINS_IN_FLIGHT at once.
+        login = method == "POST" and path.partition("?")[0] == self.profile.login.path
         try:
-            response = await self.target.request(
-                method, path, self.exchanges, headers=headers, json=json, data=data, content=content
-            )
+            async with self.target.login_gate if login else contextlib.nullcontext():
+                response = await self.target.request(
+                    method,
+                    path,
+                    self.exchanges,
+                    headers=headers,
+                    json=json,
+                    data=data,
+                    content=content,
+                )
             status = response.status_code
             return response
         finally:
@@ -335,6 +344,11 @@ class CaseContext:
             self.took_suspect_session = True
         return ahead.session
 
+    @property
+    def login_seconds_ahead(self) -> float:
+        """How long the logins made ahead took (a running average), 0 when none has landed."""
+        return self.pool.login_seconds if self.pool is not None else 0.0
+
     async def settle_logins_ahead(self) -> None:
         """Before a probe that counts the target's answers to wrong logins: no logins made
         ahead start, and those in flight land first (see LoginPool.settle)."""
@@ -342,11 +356,14 @@ class CaseContext:
             await self.pool.settle(self.target.timeout)
 
     async def login_responses(
-        self, credentials: Sequence[tuple[str | None, str | None]]
+        self,
+        credentials: Sequence[tuple[str | None, str | None]],
+        *,
+        at_once: int = LOGIN_CONCURRENCY,
     ) -> AsyncIterator[httpx.Response]:
         """Logins with other (username, password) pairs (None keeps the profile's) whose order
         does not matter to the case: their answers in the order given, recorded in that order.
-        They go LOGIN_CONCURRENCY at a time, so that a slow login costs the case about one
+        They go `at_once` at a time, so that a slow login costs the case about one
         login's time, not one per pair; one by one where the suite paces logins in real time
         under a declared throttle (the pacer counts a refusal only once it is answered).
 
@@ -358,7 +375,7 @@ class CaseContext:
             for name, password in credentials:
                 yield await self.login_response(name, password)
             return
-        gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
+        gate = asyncio.Semaphore(at_once)
         # Each login records into a context of its own, so the exchanges keep the order given.
         attempts = [replace(self, exchanges=[], notes=[]) for _ in credentials]
 

@@ -120,11 +120,15 @@ class LoginPool:
         # user disabled): logins started now would be stale or refused.
         self._changing = False
         self._login_s = 0.0
+        # When the first login made ahead started (loop time; 0 before).
+        self._first_started = 0.0
         self._between_takes_s = math.inf
         self._last_take = 0.0
         # Sessions taken since the last invalidation, and in the epoch before it.
         self._taken_this_epoch = 0
         self._refill_cap = MAX_DEPTH
+        # Set by the runner while cases that may overlap run at the same time.
+        self.alongside = False
         self.handed_out = 0
         self.discarded = 0
         # Logins in flight across a move of the frozen clock, kept because minted after it.
@@ -152,6 +156,20 @@ class LoginPool:
         if self._taken_this_epoch == 0:
             wanted = min(wanted, self._refill_cap)
         return max(1, min(MAX_DEPTH, int(wanted)))
+
+    async def slower_than(self, seconds: float) -> bool:
+        """Whether a login takes at least `seconds`: as measured, or, before any login made
+        ahead has landed, shown by the first still being in flight `seconds` after it started
+        (no need to wait a slow login's whole time to know it is slow)."""
+        loop = asyncio.get_running_loop()
+        while self._login_s == 0.0 and self._in_flight and not self._paused:
+            left = self._first_started + seconds - loop.time()
+            if left <= 0:
+                return True
+            await asyncio.wait(
+                list(self._in_flight), timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+        return self._login_s >= seconds
 
     def start(self) -> None:
         self._fill()
@@ -200,6 +218,8 @@ class LoginPool:
             self._start_login()
 
     def _start_login(self) -> None:
+        if not self._first_started:
+            self._first_started = self._now()
         task = asyncio.create_task(self._log_in(self._epoch))
         self._in_flight[task] = self._epoch
         task.add_done_callback(self._landed)
@@ -328,8 +348,11 @@ class LoginPool:
 
     def quiet(self) -> None:
         """Start no more logins until release(): the case logs in with other credentials, and
-        the target's answers to those should be about them, not about logins made ahead."""
-        self._held = True
+        the target's answers to those should be about them, not about logins made ahead.
+        Not while cases run alongside each other (`alongside`): their logins mix anyway, and
+        the others wait for sessions of their own."""
+        if not self.alongside:
+            self._held = True
 
     def release(self) -> None:
         """The case that held the pool is over; logging in ahead resumes at the next take."""

@@ -41,10 +41,11 @@ __all__ = [
 
 # The most one case may take; per-request deadlines normally end a stuck case much sooner.
 CASE_DEADLINE = 120.0
-# Neighbouring cases that declare `overlaps` run this many at a time, against a slow login only
-# (a login at least OVERLAP_LOGIN_S): there each spends most of its time waiting for logins
-# with other credentials to be hashed. Elsewhere cases run one by one, in catalogue order.
-OVERLAP = 6
+# Cases that declare `overlaps` run this many at a time, against a slow login only (a login at
+# least OVERLAP_LOGIN_S): there each spends most of its time waiting for logins of its own, made
+# after something it sent, and for logins with other credentials to be hashed. Elsewhere cases
+# run one by one, in catalogue order. 10: the catalogue's 19 such cases go in two groups.
+OVERLAP = 20
 OVERLAP_LOGIN_S = 0.1
 
 
@@ -95,6 +96,8 @@ class SuiteResult:
     logins_ahead_in_flight: int = 0
     # Of the logins ahead, those kept across a move of a frozen clock (conformance.prefetch).
     logins_carried: int = 0
+    # The most cases that ran alongside each other (conformance.runner.OVERLAP); 1 if none did.
+    most_alongside: int = 1
     # What every report passes its text through: tokens shortened, secrets cut.
     redact: Redactor = field(default_factory=Redactor)
 
@@ -258,24 +261,36 @@ async def _decide(
 
 
 def _overlapping(
-    selected: Sequence[Case], start: int, pacer: Pacer, pool: LoginPool | None
-) -> list[Case]:
-    """The case at `start`, with the neighbours after it that may run alongside it: all
-    declare `overlaps`, logins are slow, and no declared login throttle counts their wrong
-    logins (whose order would then decide which case meets it)."""
+    selected: Sequence[Case],
+    start: int,
+    scheduled: set[int],
+    pacer: Pacer,
+    pool: LoginPool | None,
+    slow_at_start: bool,
+) -> list[int]:
+    """The index `start` (the first case not yet run), with the cases that may run alongside
+    it: all declare `overlaps`, logins are slow (as measured, or as `slow_at_start` found
+    before the first landed), and no declared login throttle counts their
+    wrong logins (whose order would then decide which case meets it). The others join from
+    wherever they stand later in the selection: such a case only sends requests and judges the
+    answers, so what the cases before it did decides nothing of its verdict, and run earlier it
+    meets a target that fewer cases have touched. Results still come out in catalogue order."""
     first = selected[start]
     may_overlap = (
         first.overlaps
         and pool is not None
-        and pool.login_seconds >= OVERLAP_LOGIN_S
+        and (pool.login_seconds >= OVERLAP_LOGIN_S or (pool.login_seconds == 0.0 and slow_at_start))
         and pacer.login is None
     )
     if not may_overlap:
-        return [first]
-    end = start + 1
-    while end < len(selected) and end - start < OVERLAP and selected[end].overlaps:
-        end += 1
-    return list(selected[start:end])
+        return [start]
+    group = [start]
+    for index in range(start + 1, len(selected)):
+        if len(group) == OVERLAP:
+            break
+        if index not in scheduled and selected[index].overlaps:
+            group.append(index)
+    return group
 
 
 async def _decide_together(
@@ -287,7 +302,13 @@ async def _decide_together(
     """Decide the cases of `group` at the same time; results in the group's order."""
     if len(group) == 1:
         return [await _decide(group[0], make, pool, deadline)]
-    return list(await asyncio.gather(*(_decide(case, make, pool, deadline) for case in group)))
+    if pool is not None:
+        pool.alongside = True
+    try:
+        return list(await asyncio.gather(*(_decide(case, make, pool, deadline) for case in group)))
+    finally:
+        if pool is not None:
+            pool.alongside = False
 
 
 async def run_suite_async(
@@ -393,19 +414,35 @@ async def _run_cases(
         def context(with_pool: LoginPool | None) -> CaseContext:
             return CaseContext(profile, target, clock, forger, pacer=pacer, pool=with_pool)
 
+        most_alongside = 1
         try:
             if pool is not None:
                 pool.start()
-            index = 0
-            while index < len(selected):
+            # Whether the first cases may overlap depends on whether logins are slow.
+            slow_at_start = (
+                pool is not None
+                and bool(selected)
+                and selected[0].overlaps
+                and await pool.slower_than(OVERLAP_LOGIN_S)
+            )
+            decided: dict[int, CaseResult] = {}
+            start = 0
+            while start < len(selected):
                 await _keep_under_limits(pacer, clock, pool)
-                group = _overlapping(selected, index, pacer, pool)
-                decided = await _decide_together(group, context, pool, deadline)
-                for result in decided:
+                group = _overlapping(selected, start, set(decided), pacer, pool, slow_at_start)
+                outcomes = await _decide_together(
+                    [selected[index] for index in group], context, pool, deadline
+                )
+                decided.update(zip(group, outcomes, strict=True))
+                most_alongside = max(most_alongside, len(group))
+                # Report in catalogue order: a case run ahead waits for those before it.
+                while len(results) in decided:
+                    result = decided[len(results)]
                     results.append(result)
                     if on_result is not None:
                         on_result(result)
-                index += len(group)
+                while start in decided:
+                    start += 1
             if pool is not None:
                 await pool.close(within=target.timeout)
             logged_out, expired = await _log_out_everything(context(None))
@@ -419,6 +456,7 @@ async def _run_cases(
     suite = SuiteResult(profile, results, loop.time() - started, strict, redact=redactor)
     suite.sessions_opened, suite.sessions_logged_out = target.sessions.opened, logged_out
     suite.sessions_expired = expired
+    suite.most_alongside = most_alongside
     if pool is not None:
         suite.logins_ahead, suite.logins_ahead_in_flight = pool.handed_out, pool.most_in_flight
         suite.logins_carried = pool.carried

@@ -36,6 +36,10 @@ HeaderList = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
 IN_PROCESS_URL = "http://testserver"
 # This many requests in a row without an answer and the target is taken as gone.
 GIVE_UP_AFTER = 3
+# Logins the suite has in flight at once, whoever sends them (logins made ahead, a case's
+# concurrent logins, cases running alongside each other): a client's traffic, not a load test,
+# also against a server that hashes every password on its CPU.
+MAX_LOGINS_IN_FLIGHT = 48
 
 
 def load_app(spec: str, *, factory: bool, options: Mapping[str, Any]) -> ASGIApp:
@@ -173,6 +177,9 @@ class Target:
         self._builder: httpx.AsyncClient | None = None
         self._wire: HTTP11Client | None = None
         self._silent_in_a_row = 0
+        # What the last request that got no answer met, for the requests not sent after it.
+        self._last_silence = ""
+        self._login_gate: asyncio.Semaphore | None = None
         # Requests sent per path, so the runner can keep under a declared rate limit.
         self.sent: Counter[str] = Counter()
 
@@ -266,7 +273,10 @@ class Target:
         record.append(exchange)
         self.sent[path] += 1
         if self._silent_in_a_row >= GIVE_UP_AFTER:
-            exchange.error = "not sent: the target stopped answering earlier in the run"
+            exchange.error = (
+                "not sent: the target stopped answering earlier in the run "
+                f"(the last request got: {self._last_silence})"
+            )
             raise TargetError(exchange.error)
         deadline = timeout if timeout is not None else self.timeout
         # The loop's clock stays real under freezegun (real_asyncio=True); time.* may be frozen.
@@ -277,11 +287,11 @@ class Target:
             answer = await asyncio.wait_for(self._send(raw), deadline + 0.5)
         except TimeoutError:
             self._silent_in_a_row += 1
-            exchange.error = f"no answer within {deadline:g} s"
+            exchange.error = self._last_silence = f"no answer within {deadline:g} s"
             raise TargetError(f"{method} {path}: {exchange.error}") from None
         except httpx.TransportError as exc:
             self._silent_in_a_row += 1
-            exchange.error = describe_transport_error(exc)
+            exchange.error = self._last_silence = describe_transport_error(exc)
             raise ConnectionCut(f"{method} {path}: {exchange.error}") from None
         finally:
             exchange.elapsed_ms = (loop.time() - started) * 1000
@@ -312,6 +322,13 @@ class Target:
             exchange.error = f"the answer's Content-Encoding does not decode: {exc}"
             raise TargetError(f"{method} {path}: {exchange.error}") from None
         return response
+
+    @property
+    def login_gate(self) -> asyncio.Semaphore:
+        """Held while a login is in flight (see MAX_LOGINS_IN_FLIGHT); made in the running loop."""
+        if self._login_gate is None:
+            self._login_gate = asyncio.Semaphore(MAX_LOGINS_IN_FLIGHT)
+        return self._login_gate
 
     def forgive_silence(self) -> None:
         """A case expected the connection to be cut; do not count it towards giving up."""

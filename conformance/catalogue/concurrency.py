@@ -79,6 +79,7 @@ async def parallel_protected(ctx: CaseContext) -> None:
     requirement="Concurrent logins all succeed with distinct tokens.",
     spec="RFC 7519 §4.1.7; seed design",
     quote=quotes.R7519_JTI,
+    overlaps=True,
 )
 async def parallel_login(ctx: CaseContext) -> None:
     responses = await ctx.gather(*(ctx.login_response() for _ in range(PARALLEL)))

@@ -33,6 +33,7 @@ def check_not_reflected(ctx: CaseContext, headers: dict[str, str], what: str) ->
     "with allow_credentials=True)"
     "; OWASP ASVS v4.0.3 14.5.3",
     quote=quotes.CORS_01,
+    overlaps=True,
 )
 async def no_reflection(ctx: CaseContext) -> None:
     for path in (ctx.profile.login.path, ctx.profile.refresh.path):

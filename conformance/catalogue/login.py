@@ -23,6 +23,7 @@ case = FAMILY.case
     requirement="A successful login answers 2xx with both tokens.",
     spec="seed design (login: create access and refresh token, return both); RFC 6749 §5.1",
     quote=quotes.S_LOGIN,
+    overlaps=True,
 )
 async def login_ok(ctx: CaseContext) -> None:
     response = await ctx.login_response()

@@ -207,6 +207,7 @@ async def login_pathological(ctx: CaseContext) -> None:
     "and the server stays up.",
     spec="RFC 9110 §15.5.14 (413); issue: never 5xx, connection survives",
     quote=quotes.ROBUST_SIZE_01,
+    overlaps=True,
 )
 async def huge_body(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -234,6 +235,7 @@ async def huge_body(ctx: CaseContext) -> None:
     requirement="Long fields are a failed login or a 4xx, never a 5xx.",
     spec="issue: never 5xx; RFC 9110 §15.6",
     quote=quotes.R9110_5XX,
+    overlaps=True,
 )
 async def long_username(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -248,6 +250,7 @@ async def long_username(ctx: CaseContext) -> None:
     requirement="An oversized header is a 4xx (400/401/431), and the server stays up.",
     spec="RFC 6585 §5 (431); issue: never 5xx, connection survives",
     quote=quotes.ROBUST_SIZE_03,
+    overlaps=True,
 )
 async def huge_header(ctx: CaseContext) -> None:
     await ctx.login_control()
@@ -266,6 +269,7 @@ async def huge_header(ctx: CaseContext) -> None:
     requirement="An oversized refresh token is a 4xx, never a 5xx.",
     spec="RFC 9110 §15.5.14; issue: never 5xx",
     quote=quotes.ROBUST_SIZE_01,
+    overlaps=True,
 )
 async def huge_refresh(ctx: CaseContext) -> None:
     await ctx.refresh_control()

@@ -7,7 +7,6 @@ throttle when it can, and nothing after it needs to log in.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from conformance.catalogue import quotes
 from conformance.catalogue.case import Family
@@ -29,6 +28,10 @@ THROTTLED = (429, 423, 503)
 # A first wrong login at least this slow (real time) is a slow password hash: the rest of the
 # probe then goes in batches (see _probe).
 SLOW_LOGIN_S = 0.2
+# The most wrong logins in one batch: twice a case's usual concurrency. A target whose throttle
+# counts a failure once its check is done lets a whole batch through; bigger rounds would
+# overshoot its limit further and load a hashing server harder, for less than a login's time.
+MAX_BATCH = 2 * LOGIN_CONCURRENCY
 
 
 @case(
@@ -55,11 +58,17 @@ async def throttled(ctx: CaseContext) -> None:
 
 async def _probe(ctx: CaseContext, attempts: int) -> None:
     wrong = ctx.profile.credentials.password + "-wrong-{}"
+    # The loop's clock: it stays real where freezegun freezes time.monotonic (a frozen clock
+    # in-process), which would make every login look instant.
     loop = asyncio.get_running_loop()
-    started = time.monotonic()
-    first_took = first_real = 0.0
-    # Attempts sent at once: the first goes alone, and its time decides (see _batch_for).
-    batch = 1
+    started = loop.time()
+    # A login's time decides how the probe goes (see _batch_for). The logins made ahead have
+    # measured it when they show it slow: the probe starts in batches. Otherwise the first
+    # wrong login goes alone and its time decides.
+    first_took = ctx.login_seconds_ahead if ctx.login_seconds_ahead >= SLOW_LOGIN_S else 0.0
+    batch = _batch_for(first_took) if first_took else 1
+    if first_took:
+        _within_budget(first_took, attempts, batch, waves=-(-attempts // batch))
     sent = 0
     while sent < attempts:
         # A batch always leaves one attempt of the budget after it: a throttle that counts a
@@ -67,11 +76,13 @@ async def _probe(ctx: CaseContext, attempts: int) -> None:
         # limit, and the attempt after the batch is then the one that meets it.
         size = max(1, min(batch, attempts - sent - 1))
         numbers = range(sent + 1, sent + size + 1)
-        sent_at, real_sent_at = time.monotonic(), loop.time()
-        answers = ctx.login_responses([(None, wrong.format(number)) for number in numbers])
+        sent_at = loop.time()
+        answers = ctx.login_responses(
+            [(None, wrong.format(number)) for number in numbers], at_once=size
+        )
         for attempt in numbers:
             response = await anext(answers)
-            took = time.monotonic() - sent_at
+            took = loop.time() - sent_at
             ctx.expect_no_crash(response, f"wrong password #{attempt}")
             ctx.premise(
                 not response.is_success,
@@ -84,24 +95,20 @@ async def _probe(ctx: CaseContext, attempts: int) -> None:
             if response.status_code in THROTTLED or slowed:
                 await _lift(ctx, response.headers.get("retry-after", ""))
                 return
-            if attempt == 1:
+            if not first_took:
                 first_took = took
-                first_real = loop.time() - real_sent_at
-                batch = _batch_for(first_real)
+                batch = _batch_for(took)
                 # The rest go `batch` at a time: judging the probe's length as if they went one
                 # by one turned a slow (or merely busy) target's finding into a SKIP.
-                waves = 1 + -(-(attempts - 1) // batch)
-                if took * waves > TIME_BUDGET:
-                    raise Skipped(
-                        f"a wrong login takes {took:.2f} s, so {attempts} attempts "
-                        f"({waves} rounds of at most {batch}) would take {took * waves:.0f} s, "
-                        f"over the suite's {TIME_BUDGET:g} s for this probe"
-                    )
-        if size > 1 and loop.time() - real_sent_at > max(1.0, 5 * first_real):
-            # The batch was slow: judge the rest one by one, where slowing means a throttle.
-            batch = 1
+                _within_budget(took, attempts, batch, waves=1 + -(-(attempts - 1) // batch))
+        if size > 1:
+            if loop.time() - sent_at > max(1.0, 5 * first_took):
+                # The batch was slow: judge the rest one by one, where slowing means a throttle.
+                batch = 1
+            else:
+                batch = min(2 * batch, MAX_BATCH)
         sent += size
-        if time.monotonic() - started > TIME_BUDGET:
+        if loop.time() - started > TIME_BUDGET:
             raise Skipped(f"{sent} wrong logins took over {TIME_BUDGET:g} s; probe stopped")
     raise CaseFailure(
         f"a throttle (429, 423 or a growing delay) within {attempts} wrong passwords for one "
@@ -112,10 +119,22 @@ async def _probe(ctx: CaseContext, attempts: int) -> None:
     )
 
 
+def _within_budget(login_s: float, attempts: int, batch: int, *, waves: int) -> None:
+    """Skip a probe whose rounds (at most `batch` logins each; fewer rounds as batches grow)
+    would not fit in the time budget at `login_s` a round."""
+    if login_s * waves > TIME_BUDGET:
+        raise Skipped(
+            f"a wrong login takes {login_s:.2f} s, so {attempts} attempts ({waves} rounds of "
+            f"at most {batch}) would take {login_s * waves:.0f} s, over the suite's "
+            f"{TIME_BUDGET:g} s for this probe"
+        )
+
+
 def _batch_for(first_login_s: float) -> int:
     """How many wrong logins to send at once after the first: one by one, as a person would,
     unless a login is slow (a password KDF), where a full probe one by one would take
-    most of a run; then LOGIN_CONCURRENCY at a time."""
+    most of a run; then LOGIN_CONCURRENCY at a time, doubling after each round answered in
+    about a login's time, up to MAX_BATCH."""
     return LOGIN_CONCURRENCY if first_login_s >= SLOW_LOGIN_S else 1
 
 

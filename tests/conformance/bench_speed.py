@@ -12,7 +12,8 @@
    one run with every case logging in itself (no logins ahead), about 100 s. After each slow
    run it prints where the wall time went: the cases that took longest (a case's time runs from
    the previous case's result to its own, so a wait for a login ahead counts to the case that
-   waited; an overlapping group's time goes to its first case), what the other cases took
+   waited; the time of a group of cases run alongside each other goes to its first case),
+   what the other cases took
    together, and the end-of-run logouts.
 
 Prints the load average with the figures: on the shared 2-core machine, figures taken while
@@ -147,7 +148,8 @@ def bench_slow_login(runs: int, one_by_one: bool) -> bool:
 def _pool(suite: SuiteResult, app: SlowLogin) -> str:
     return (
         f"; {app.logins} logins hashed, up to {app.most_in_flight} at once; "
-        f"{suite.logins_ahead} sessions logged in ahead went to cases"
+        f"{suite.logins_ahead} sessions logged in ahead went to cases; up to "
+        f"{suite.most_alongside} cases alongside each other"
     )
 
 
