@@ -184,4 +184,3 @@ def test_a_cookie_is_sent_only_where_its_path_lets_a_browser_send_it() -> None:
     assert _path_matches("/auth/refresh", "/")
     assert not _path_matches("/authx/refresh", "/auth")
     assert not _path_matches("/refresh", "/auth/refresh")
-
