@@ -105,7 +105,8 @@ class BurstResult:
 
     def describe(self) -> str:
         if self.navigated:
-            return f"the page navigated away after {self.ms:.0f} ms (every pending call dropped)"
+            # How long the burst ran is not known: its page, and its clock, went away.
+            return "the page navigated away (every pending call dropped)"
         if not self.settled:
             return f"calls still pending after {self.ms:.0f} ms"
         if self.error:
