@@ -184,6 +184,11 @@ def render_profile(
     out.found("rejection", "tolerated")
 
     out.section("capabilities")
+    out.lines += [
+        "# `false` declares a defence absent: its cases are DECLARED, counted apart and not",
+        "# failing the run. Where the probe saw a defence missing it writes false; that is your",
+        "# team's word to give: write true to have the suite judge it (and FAIL it) instead.",
+    ]
     out.found("capabilities", "rotation", False, always=True)
     out.found("capabilities", "reuse_detection")
     out.found("capabilities", "logout_revokes_access", False, always=True)

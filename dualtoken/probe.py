@@ -950,8 +950,9 @@ class Probe:
                 if refresh_survives:
                     partial = partial or (attempt, tokens, answer.status_code)
                     continue
-                self._record_logout(path, attempt, answer.status_code)
                 self._read_logout_effect(client, tokens)
+                needed = self._bearer_needed(client, path, attempt, can_refresh)
+                self._record_logout(path, needed, answer.status_code)
                 return
             if partial is not None:
                 attempt, tokens, status = partial
@@ -960,6 +961,33 @@ class Probe:
                 self._second_logout_call(client, path, attempt[0], tokens)
                 return
         self.result.missing.append("a logout endpoint (none answered 2xx to this session's tokens)")
+
+    def _bearer_needed(
+        self,
+        client: httpx.Client,
+        path: str,
+        attempt: tuple[str, str, str, str],
+        can_refresh: bool,
+    ) -> tuple[str, str, str, str]:
+        """The attempt tried first sends the access token too (a server ignores what it does
+        not need); when the same call without it ends the session the same way, the logout
+        takes no bearer, and the profile says what the server needs."""
+        method, bearer, carrier, field_name = attempt
+        if bearer != "access" or carrier == "none":
+            return attempt
+        tokens = self.fresh_login(client)
+        answer = self._logout(client, path, method, "none", carrier, field_name, tokens)
+        if answer is None or not answer.is_success:
+            return attempt
+        if can_refresh and (after := self._refresh(client, tokens.refresh)) and after.is_success:
+            return attempt
+        if self._protected:
+            access = client.get(
+                self._protected, headers={"Authorization": f"Bearer {tokens.access}"}
+            )
+            if access.is_success == self.result.get("capabilities", "logout_revokes_access"):
+                return attempt  # with the bearer it also ended the access token: keep it
+        return (method, "none", carrier, field_name)
 
     def _record_logout(self, path: str, attempt: tuple[str, str, str, str], status: int) -> None:
         method, bearer, carrier, field_name = attempt

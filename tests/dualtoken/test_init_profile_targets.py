@@ -145,6 +145,14 @@ def test_init_profile_on_the_fastify_jwt_api(
         assert "the server finds its user by username" in text, text
         assert profile.signing.algorithm == "ES256" and profile.signing.can_forge, text
         assert_no_verdict_from_the_profile(profile, test_fastify_jwt.EXPECTED)
+        # Without the key it cannot tell: sub (RFC 7519 §4.1.2), and the comment names the
+        # other claim holding the login name. The suite then forges nothing.
+        keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
+        capsys.readouterr()
+        assert keyless.claims.subject == "sub", text
+        assert "username = 'alice' holds the login name" in text, text
+        assert keyless.refresh.returns_new_refresh is True, text
+        assert_no_verdict_from_the_profile(keyless, test_fastify_jwt.EXPECTED)
 
 
 def test_init_profile_on_the_jose_api(
@@ -173,7 +181,18 @@ def test_init_profile_on_the_jose_api(
         ), text
         assert profile.refresh.path == "/auth/refresh" and profile.refresh.transport == "json"
         assert profile.capabilities.rotation is True, text
+        # The logout ignores a bearer token: the same call without one ends the same session.
+        assert [(r.path, r.bearer, r.refresh) for r in profile.logout] == [
+            ("/auth/logout", "none", "json")
+        ], text
         assert_no_verdict_from_the_profile(profile, test_jose_http.EXPECTED)
+        # Without the key, 403 to a garbage token alone may be a habit for malformed tokens
+        # only: tolerated (NON-STRICT), 401 kept as the status for a bad token.
+        keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
+        capsys.readouterr()
+        assert keyless.rejection.statuses == (401,) and keyless.rejection.tolerated == (403,)
+        assert keyless.claims.subject == "sub", text
+        assert_no_verdict_from_the_profile(keyless, test_jose_http.EXPECTED)
 
 
 def test_a_cookie_is_sent_only_where_its_path_lets_a_browser_send_it() -> None:
