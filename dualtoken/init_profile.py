@@ -1,7 +1,7 @@
 """`dualtoken init-profile`: probe a running server and write a starter target profile.
 
     dualtoken init-profile --base-url http://127.0.0.1:5000 --username U --password P \\
-        [--secret-env JWT_SECRET_KEY] [--out theirs.toml]
+        [--secret-env JWT_SECRET_KEY | --private-key-file key.pem] [--out theirs.toml]
 
 Each value the probe found is followed by a comment saying what it saw; what it could not find
 is listed at the top, and those keys keep the suite's defaults (marked `not found`). The written
@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import sys
+import textwrap
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,11 @@ class _Writer:
 
     def section(self, name: str) -> None:
         self.lines += ["", f"[{name}]"]
+        # What the probe saw that no key of this section can say, or could not decide.
+        for remark in self.result.remarks.get(name, []):
+            self.lines += textwrap.wrap(
+                remark, width=98, initial_indent="# ", subsequent_indent="#   "
+            )
 
     def line(self, key: str, value: Any, note: str) -> None:
         text = f"{key} = {_toml(value)}"
@@ -63,8 +69,10 @@ class _Writer:
             self.line(key, default, "not found: the suite's default, check it")
 
 
-def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
-    """The profile text for what `probe` found."""
+def render_profile(
+    result: ProbeResult, probe: Probe, secret_env: str, private_key_file: str = ""
+) -> str:
+    """The profile text for what `probe` found; `private_key_file` as the profile names it."""
     out = _Writer(result)
     header = [
         "# Written by `dualtoken init-profile` from what the server answered to its own test",
@@ -87,14 +95,16 @@ def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
     out.line("password", probe.password, "")
 
     out.section("login")
-    for key, default in (
+    login_keys = [
         ("path", "/login"),
         ("encoding", "json"),
         ("username_field", "username"),
         ("password_field", "password"),
         ("access_token_field", "access_token"),
-        ("refresh_token_field", "refresh_token"),
-    ):
+    ]
+    if result.get("refresh", "transport") != "cookie":  # a cookie carries it, not the body
+        login_keys.append(("refresh_token_field", "refresh_token"))
+    for key, default in login_keys:
         out.found("login", key, default, always=True)
     out.found("login", "expires_in_field")
     out.found("login", "token_type_field")
@@ -120,7 +130,13 @@ def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
 
     out.section("signing")
     out.found("signing", "algorithm", "HS256", always=True)
-    if secret_env:
+    if private_key_file:
+        out.line(
+            "private_key_file",
+            private_key_file,
+            "given (--private-key-file); the suite forges tokens with it",
+        )
+    elif secret_env:
         out.line("secret_env", secret_env, _secret_note(result, secret_env))
     else:
         out.lines.append(
@@ -144,7 +160,11 @@ def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
         out.line("required", required.value, required.note)
     else:
         present = ", ".join(getattr(probe, "_optional_claims", [])) or "none"
-        out.line("required", [], f"carried: {present}; required? needs the key (--secret-env)")
+        out.line(
+            "required",
+            [],
+            f"carried: {present}; required? needs the key (--secret-env or --private-key-file)",
+        )
     out.found("claims", "issuer")
     out.found("claims", "audience")
 
@@ -168,6 +188,11 @@ def render_profile(result: ProbeResult, probe: Probe, secret_env: str) -> str:
     out.found("rejection", "tolerated")
 
     out.section("capabilities")
+    out.lines += [
+        "# `false` declares a defence absent: its cases are DECLARED, counted apart and not",
+        "# failing the run. Where the probe saw a defence missing it writes false; that is your",
+        "# team's word to give: write true to have the suite judge it (and FAIL it) instead.",
+    ]
     out.found("capabilities", "rotation", False, always=True)
     out.found("capabilities", "reuse_detection")
     out.found("capabilities", "logout_revokes_access", False, always=True)
@@ -188,14 +213,23 @@ def _secret_note(result: ProbeResult, secret_env: str) -> str:
     return f"${secret_env} verifies the access token's signature"
 
 
-def _check_loads(text: str, secret_env: str) -> None:
+def _relative_to_profile(key_file: Path, out: Path | None) -> str:
+    """The key file as the profile names it: relative to the profile's folder (profiles
+    resolve key files against their own folder), else absolute."""
+    resolved = key_file.resolve()
+    if out is None:
+        return str(resolved)
+    return os.path.relpath(resolved, out.resolve().parent)
+
+
+def _check_loads(text: str, secret_env: str, base_dir: Path) -> None:
     """Parse the written profile as the suite will (with a stand-in key if $secret_env is unset
     here: the user sets it where the suite runs)."""
     unset = bool(secret_env) and not os.environ.get(secret_env)
     if unset:
         os.environ[secret_env] = "stand-in key for the profile check"
     try:
-        parse_profile(tomllib.loads(text), source="init-profile output")
+        parse_profile(tomllib.loads(text), source="init-profile output", base_dir=base_dir)
     finally:
         if unset:
             del os.environ[secret_env]
@@ -222,6 +256,13 @@ def _parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="environment variable holding the signing key (written as [signing] secret_env, "
         "and checked against the token the server issued)",
     )
+    parser.add_argument(
+        "--private-key-file",
+        type=Path,
+        metavar="PEM",
+        help="for RS*/PS*/ES*/EdDSA: the private key the server signs with (written as [signing] "
+        "private_key_file; lets the probe forge tokens to see required claims and the subject)",
+    )
     parser.add_argument("--out", type=Path, help="write the profile here (default: stdout)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per request")
     return parser
@@ -235,12 +276,24 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
             file=sys.stderr,
         )
         return USAGE_ERROR
+    key = os.environ.get(args.secret_env, "") if args.secret_env else ""
+    key_file = ""
+    if args.private_key_file is not None:
+        try:
+            key = args.private_key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"init-profile: --private-key-file: cannot read {args.private_key_file}: "
+                f"{exc.strerror}",
+                file=sys.stderr,
+            )
+            return USAGE_ERROR
+        key_file = _relative_to_profile(args.private_key_file, args.out)
     probe = Probe(args.base_url, args.username, args.password, timeout=args.timeout)
     try:
         result = probe.run()
-        secret = os.environ.get(args.secret_env, "") if args.secret_env else ""
-        if secret and ("login", "path") in result.found:
-            probe.probe_required_claims(secret)
+        if key and ("login", "path") in result.found:
+            probe.probe_with_key(key)
     except Exception as exc:  # any probe failure is a verdict, never a traceback
         print(f"init-profile: probing {args.base_url} failed: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -251,9 +304,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
             file=sys.stderr,
         )
         return 1
-    text = render_profile(result, probe, args.secret_env)
+    text = render_profile(result, probe, args.secret_env, key_file)
     try:
-        _check_loads(text, args.secret_env)
+        base_dir = args.out.resolve().parent if args.out is not None else Path.cwd()
+        _check_loads(text, args.secret_env, base_dir)
     except (ProfileError, tomllib.TOMLDecodeError) as exc:
         print(f"init-profile: the written profile does not load: {exc}", file=sys.stderr)
         sys.stdout.write(text)

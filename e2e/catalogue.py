@@ -539,11 +539,12 @@ def _refresh_fault_check(row: RefreshFaultRow) -> Check:
         if held.late is not None:
             late = held.late
             # The refresh was asked for (_burst_meets_held_refresh); the late call must be out.
-            _premise(
-                app.wait_for(lambda: late.held is not None, 5_000),
-                f"the app sends all {calls} calls of its burst",
-                "CLIENT-REFRESH-ONCE-03",
-            )
+            # No case judges a burst that sends fewer calls than asked: the suite cannot decide.
+            if not app.wait_for(lambda: late.held is not None, 5_000):
+                raise HarnessError(
+                    f"could not tell: the app sent fewer than {calls} protected calls for a "
+                    f"burst of {calls} (the [burst] script must fire them at once)"
+                )
             app.wait_for_login_view(SETTLE_MS)
             app.quiet(200)
             # The session has ended: the late 401 must not start a refresh.

@@ -105,7 +105,8 @@ class BurstResult:
 
     def describe(self) -> str:
         if self.navigated:
-            return f"the page navigated away after {self.ms:.0f} ms (every pending call dropped)"
+            # How long the burst ran is not known: its page, and its clock, went away.
+            return "the page navigated away (every pending call dropped)"
         if not self.settled:
             return f"calls still pending after {self.ms:.0f} ms"
         if self.error:
@@ -227,6 +228,7 @@ class LateCall:
     ):
         self._remaining = pass_first
         self.held: Route | None = None
+        self._released = False
         context.route(api_url_pattern(origin, paths), self._handle)
 
     def _handle(self, route: Route) -> None:
@@ -238,7 +240,8 @@ class LateCall:
         self.held = route
 
     def release(self) -> None:
-        if self.held is not None:
+        if self.held is not None and not self._released:
+            self._released = True
             self.held.continue_()
 
 
@@ -261,6 +264,7 @@ class AppDriver:
         self.refresh_fault = RefreshFault(self.context, self.api_origin, profile.api.refresh_path)
         self.page = self.context.new_page()
         self._stored_tokens: dict[str, list[str]] = {}
+        self._late_calls: list[LateCall] = []
         #: Figures a case measured (e.g. /refresh calls per burst), collected by the runner.
         self.measurements: dict[str, object] = {}
 
@@ -530,7 +534,9 @@ class AppDriver:
         return True
 
     def hold_late_call(self, pass_first: int) -> LateCall:
-        return LateCall(self.context, self.api_origin, self.profile.api.protected_paths, pass_first)
+        late = LateCall(self.context, self.api_origin, self.profile.api.protected_paths, pass_first)
+        self._late_calls.append(late)
+        return late
 
     def answered_calls(self, since: int, status: int) -> int:
         calls = self.recorder.api_calls_to(self.profile.api.protected_paths, since=since)
@@ -545,7 +551,13 @@ class AppDriver:
         self.page.wait_for_timeout(ms)
 
     def close(self) -> None:
+        # A case that stopped early (a premise) may still hold calls: a route left pending when
+        # its context closes leaves Playwright's task behind ("Task was destroyed but it is
+        # pending!" at exit).
         self.refresh_fault.release()
+        for late in self._late_calls:
+            with suppress(Error):
+                late.release()
         self.context.close()
 
     @staticmethod

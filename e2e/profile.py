@@ -13,6 +13,7 @@ command = "npm run dev -- --port {port}"   # optional: the suite starts and stop
 # with a command, url defaults to http://127.0.0.1:{port}: {port} is a free port the suite picks
 cwd = "../acme-spa"                  # optional: where the command runs (relative to this file)
 env = { VITE_API_URL = "{api_url}" } # {api_url} (the API's URL) and {port} are substituted
+                                     # ({api_origin}: the API's URL without its path)
 api_param = "api"                    # optional: ?api=<API URL> on every page the suite opens
 proxies_api = false                  # true: the app's server forwards the API paths to {api_origin}
 query = "scheme=queue"               # optional: appended to every page the suite opens
@@ -251,6 +252,30 @@ def _parse_app(table: Table, base: Path) -> AppSpec:
     return app
 
 
+#: The paths the embedded reference server answers, for the [api] keys that name them.
+EMBEDDED_PATHS = {
+    "login_path": "/login",
+    "refresh_path": "/refresh",
+    "logout_path": "/logout",
+}
+
+
+def _embedded_api_paths(api: ApiSpec) -> None:
+    """The embedded reference server has fixed paths at its root: another path (one under a
+    prefix such as /api/v1) would make every case an ERROR, so it is named here instead."""
+    given = {key: getattr(api, key) for key in EMBEDDED_PATHS}
+    given["protected_paths"] = api.protected_paths
+    for key, value in given.items():
+        served = EMBEDDED_PATHS.get(key, "/protected")
+        if value != served and value != (served,):
+            raise ProfileError(
+                f"profile error: [api] {key}: the embedded reference server serves {served}, "
+                f"not {value!r}; for an API elsewhere (e.g. under a prefix such as /api/v1) give "
+                "[api] server_profile, your backend's server profile (its base_url may end in "
+                "the prefix)"
+            )
+
+
 def parse_client_profile(
     data: Mapping[str, object], *, source: str = "<string>", base_dir: Path | None = None
 ) -> ClientProfile:
@@ -278,6 +303,9 @@ def parse_client_profile(
         protected_paths=table.strings("protected_paths", ("/protected",)),
     )
     table.done()
+    if api.server_profile is None and not app.proxies_api:
+        # Behind the app's proxy the paths are the browser's, which the proxy may rewrite.
+        _embedded_api_paths(api)
     if api.server_profile is not None and app.static is not None:
         raise ProfileError(
             "profile error: [api] server_profile: a static app is served by the embedded API; "

@@ -121,12 +121,22 @@ async def samesite(ctx: CaseContext) -> None:
 )
 async def scoped(ctx: CaseContext) -> None:
     for cookie in await login_cookies(ctx):
-        path = cookie.get("path") or "/"
+        path = cookie_path(cookie, ctx.profile.login.path)
         exposed = [p for p in ctx.profile.protected_paths if _path_matches(p, path)]
         if exposed:
             raise CaseFailure(
                 "a Path that excludes the protected paths", f"{cookie.raw} (sent to {exposed[0]})"
             )
+
+
+def cookie_path(cookie: SetCookie, set_at: str) -> str:
+    """The cookie's path: its Path attribute when it starts with "/", else the default-path of
+    the request that set it (RFC 6265 §5.2.4, §5.1.4: up to, not including, its last "/")."""
+    path = cookie.get("path")
+    if path.startswith("/"):
+        return path
+    directory = set_at.split("?", 1)[0].rpartition("/")[0]
+    return directory or "/"
 
 
 def _path_matches(request_path: str, cookie_path: str) -> bool:
@@ -216,7 +226,8 @@ async def cookie_alone_refused(ctx: CaseContext) -> None:
         # The cookies a browser attaches to this path (RFC 6265 §5.4: those whose Path
         # path-matches it) are the forgery's; the others are tried too, but a server that would
         # take them is only kept safe by their Path, a SHOULD-level finding.
-        attached = [c for c in cookies if _path_matches(path, c.get("path") or "/")]
+        login_path = ctx.profile.login.path
+        attached = [c for c in cookies if _path_matches(path, cookie_path(c, login_path))]
         scoped_away = [c for c in cookies if c not in attached]
         if attached:
             response = await _cookies_only(ctx, path, attached)

@@ -73,14 +73,23 @@ async def login(
     body: LoginRequest, response: Response, services: ServicesDep, now: Now
 ) -> TokenResponse:
     """Check the username and password; answer an access token and a refresh token."""
-    wait = await services.login_throttle.wait(body.username, now)
-    if wait:
-        raise RateLimited(wait)
+    throttle = services.login_throttle
+    # A place in the count before the slow password hash, so that wrong logins sent together
+    # cannot all pass the check (login_throttle says why): a wrong password keeps it as a
+    # failure, anything else gives it back.
+    attempt = await throttle.reserve(body.username, now)
+    if attempt.retry_after:
+        raise RateLimited(attempt.retry_after)
+    wrong_password = False
     try:
         issued = await services.auth.login(body.username, body.password, now)
     except InvalidCredentials:
-        await services.login_throttle.record_failure(body.username, now)
+        wrong_password = True
+        await throttle.failed(body.username, attempt, now)
         raise AuthFailure(401, "Incorrect username or password") from None
+    finally:
+        if not wrong_password:
+            await throttle.release(body.username, attempt)
     return _token_response(services, issued, response)
 
 

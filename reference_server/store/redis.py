@@ -13,6 +13,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from reference_server.login_throttle import CLOCK_SKEW, IN_FLIGHT_TTL, Reservation
 from reference_server.store.base import Link, Rotation, RotationVerdict
 
 # Compare-and-swap of a session's current refresh token, atomic inside Redis. It is the rule of
@@ -80,6 +81,30 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {redis.call('ZCARD', KEYS[1]), oldest[2] or '0'}
 """
 
+# Reserve a place for one login in one step (login_throttle.SharedLoginThrottle), so that
+# workers answering logins at the same moment cannot all take the last place. KEYS[1] holds the
+# account's failures, KEYS[2] its places held by logins in flight, both scored by time. Drops
+# failures outside (now - window, now + skew] and places older than the in-flight TTL; then
+# refuses at `limit` failures, is busy at `limit` failures and places, and else adds ARGV[4].
+# ARGV: now, now - window, limit, member, now + skew, now - in-flight TTL, places TTL in ms.
+# Returns {'granted', '0'}, {'refused', oldest failure} or {'busy', '0'}.
+_RESERVE_LOGIN = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. ARGV[5], '+inf')
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
+local failed = redis.call('ZCARD', KEYS[1])
+if failed >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {'refused', oldest[2]}
+end
+if failed + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
+  return {'busy', '0'}
+end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+return {'granted', '0'}
+"""
+
 
 def _ttl(until: float, now: float) -> int:
     return max(1, math.ceil(until - now))
@@ -99,6 +124,7 @@ class RedisStore:
         self._rate_script: Any = self._redis.register_script(_RATE_HIT)
         self._rate_and_revoked_script: Any = self._redis.register_script(_RATE_HIT_AND_ANY_REVOKED)
         self._login_failures_script: Any = self._redis.register_script(_LOGIN_FAILURES)
+        self._reserve_login_script: Any = self._redis.register_script(_RESERVE_LOGIN)
 
     def _k(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
@@ -172,13 +198,41 @@ class RedisStore:
         )
         return int(count), float(oldest)
 
-    async def add_login_failure(self, username: str, now: float, *, window: float) -> None:
-        key = self._k("login", username)
+    async def reserve_login_attempt(
+        self, username: str, now: float, *, window: float, limit: int
+    ) -> Reservation:
+        # A random member: two logins at the same instant are two places.
+        member = secrets.token_hex(8)
+        status, oldest = await self._reserve_login_script(
+            keys=[self._k("login", username), self._k("login-in-flight", username)],
+            args=[
+                repr(now),
+                repr(now - window),
+                limit,
+                member,
+                repr(now + CLOCK_SKEW),
+                repr(now - IN_FLIGHT_TTL),
+                math.ceil(IN_FLIGHT_TTL * 1000),
+            ],
+        )
+        if status == "granted":
+            return "granted", member, 0.0
+        if status == "refused":
+            return "refused", "", float(oldest)
+        return "busy", "", 0.0
+
+    async def fail_login_attempt(
+        self, username: str, handle: str, now: float, *, window: float
+    ) -> None:
+        failures = self._k("login", username)
         async with self._redis.pipeline(transaction=True) as pipe:
-            # A random member: two failures at the same instant are two failures.
-            pipe.zadd(key, {secrets.token_hex(8): now})
-            pipe.pexpire(key, math.ceil(window * 1000) + 1000)
+            pipe.zrem(self._k("login-in-flight", username), handle)
+            pipe.zadd(failures, {handle: now})
+            pipe.pexpire(failures, math.ceil(window * 1000) + 1000)
             await pipe.execute()
+
+    async def release_login_attempt(self, username: str, handle: str) -> None:
+        await self._redis.zrem(self._k("login-in-flight", username), handle)
 
     async def purge(self, now: float) -> int:
         return 0  # Redis expires entries on its own

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from reference_server.login_throttle import CLOCK_SKEW, IN_FLIGHT_TTL, Reservation
 from reference_server.ratelimit import gcra
 from reference_server.store.base import (
     PURGE_INTERVAL,
@@ -49,6 +50,10 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_username ON login_failures (username, at);
 CREATE INDEX IF NOT EXISTS login_failures_until ON login_failures (until);
+-- Places held by logins whose password is being checked (login_throttle: reserved, then
+-- turned into a failure or given back).
+CREATE TABLE IF NOT EXISTS login_in_flight (username TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_in_flight_username ON login_in_flight (username, at);
 """
 
 
@@ -198,14 +203,74 @@ class SQLiteStore:
         ).fetchone()
         return int(row[0]), float(row[1] or 0.0)
 
-    async def add_login_failure(self, username: str, now: float, *, window: float) -> None:
+    async def reserve_login_attempt(
+        self, username: str, now: float, *, window: float, limit: int
+    ) -> Reservation:
+        """Reserve a place for one login of *username* for every worker on this file
+        (login_throttle.FailureLog). A write: it runs in the writer thread."""
+
+        def reserve(db: sqlite3.Connection) -> Reservation:
+            db.execute("BEGIN IMMEDIATE")  # read and write as one: two workers, one count
+            try:
+                db.execute(
+                    "DELETE FROM login_in_flight WHERE username = ? AND at <= ?",
+                    (username, now - IN_FLIGHT_TTL),
+                )
+                failed, oldest = db.execute(
+                    "SELECT count(*), min(at) FROM login_failures"
+                    " WHERE username = ? AND at > ? AND at <= ?",
+                    (username, now - window, now + CLOCK_SKEW),
+                ).fetchone()
+                (in_flight,) = db.execute(
+                    "SELECT count(*) FROM login_in_flight WHERE username = ?", (username,)
+                ).fetchone()
+                reservation: Reservation
+                if failed >= limit:
+                    reservation = ("refused", "", float(oldest))
+                elif failed + in_flight >= limit:
+                    reservation = ("busy", "", 0.0)
+                else:
+                    cursor = db.execute(
+                        "INSERT INTO login_in_flight (username, at) VALUES (?, ?)", (username, now)
+                    )
+                    reservation = ("granted", str(cursor.lastrowid), 0.0)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return reservation
+
+        return await self._write(reserve)
+
+    async def fail_login_attempt(
+        self, username: str, handle: str, now: float, *, window: float
+    ) -> None:
+        def fail(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "DELETE FROM login_in_flight WHERE rowid = ? AND username = ?",
+                    (int(handle), username),
+                )
+                db.execute(
+                    "INSERT INTO login_failures (username, at, until) VALUES (?, ?, ?)",
+                    (username, now, now + window),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        await self._write(fail)
+        await self._purge_now_and_then(now)
+
+    async def release_login_attempt(self, username: str, handle: str) -> None:
         await self._write(
             lambda db: db.execute(
-                "INSERT INTO login_failures (username, at, until) VALUES (?, ?, ?)",
-                (username, now, now + window),
+                "DELETE FROM login_in_flight WHERE rowid = ? AND username = ?",
+                (int(handle), username),
             )
         )
-        await self._purge_now_and_then(now)
 
     async def _purge_now_and_then(self, now: float) -> None:
         if now - self._last_purge >= PURGE_INTERVAL:
@@ -220,6 +285,7 @@ class SQLiteStore:
             # Counters are not entries of the revocation list: swept, but not counted.
             db.execute("DELETE FROM rate WHERE until < ?", (now,))
             db.execute("DELETE FROM login_failures WHERE until < ?", (now,))
+            db.execute("DELETE FROM login_in_flight WHERE at < ?", (now - IN_FLIGHT_TTL,))
             return int(gone)
 
         return await self._write(delete)

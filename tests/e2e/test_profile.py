@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
 import pytest
 
-from e2e.profile import ProfileError, load_client_profile, parse_client_profile
+from e2e.app import AppLaunch
+from e2e.profile import ApiSpec, ProfileError, load_client_profile, parse_client_profile
+from e2e.runner import paths_under_base_url
 from tests.e2e.conftest import CLIENTS, PROFILES
 
 
@@ -125,6 +128,52 @@ def test_a_started_app_gets_a_free_port_and_keeps_shell_braces(tmp_path: Path) -
     app = parse_client_profile(data, base_dir=tmp_path).app
     assert app.url == "http://127.0.0.1:{port}"  # the port is picked when the run starts
     assert app.env == {"VITE_API_URL": "{api_url}", "OLD": "{app_port}"}
+
+
+def test_a_proxy_target_gets_the_api_s_origin_without_its_prefix(tmp_path: Path) -> None:
+    data = started(minimal(tmp_path), env={"PROXY": "{api_origin}", "API": "{api_url}"})
+    launch = AppLaunch(parse_client_profile(data, base_dir=tmp_path).app)
+    with patch("e2e.app.TargetProcess") as process:
+        process.return_value.start = AsyncMock()
+        process.return_value.stop = AsyncMock()
+        with launch.running("http://127.0.0.1:8000/api/v1"):
+            pass
+    spec = process.call_args.args[0]
+    assert spec.env == {"PROXY": "http://127.0.0.1:8000", "API": "http://127.0.0.1:8000/api/v1"}
+    data = started(minimal(tmp_path), url="http://127.0.0.1:{api_origin}")
+    assert "[app] url: unknown placeholder {api_origin}" in error_of(data)
+
+
+@pytest.mark.parametrize(
+    ("api", "message"),
+    [
+        ({"login_path": "/api/v1/login"}, "[api] login_path: the embedded reference server serves"),
+        ({"protected_paths": ["/api/v1/me"]}, "[api] protected_paths: the embedded reference"),
+    ],
+)
+def test_an_embedded_api_under_a_prefix_names_the_key(
+    tmp_path: Path, api: dict[str, Any], message: str
+) -> None:
+    data = minimal(tmp_path)
+    data["api"] = api
+    assert message in error_of(data) and "give [api] server_profile" in error_of(data)
+    # Behind the app's own proxy they are the paths the browser calls, which it may rewrite.
+    data = started(data, proxies_api=True)
+    assert parse_client_profile(data, base_dir=tmp_path).api.login_path == api.get(
+        "login_path", "/login"
+    )
+
+
+def test_a_base_url_s_path_is_put_before_every_api_path() -> None:
+    spec = ApiSpec(login_path="/auth/login", protected_paths=("/me", "/items"))
+    under = paths_under_base_url(spec, "http://127.0.0.1:8000/api/v1/")
+    assert (under.login_path, under.refresh_path, under.logout_path) == (
+        "/api/v1/auth/login",
+        "/api/v1/refresh",
+        "/api/v1/logout",
+    )
+    assert under.protected_paths == ("/api/v1/me", "/api/v1/items")
+    assert paths_under_base_url(spec, "http://127.0.0.1:8000") == spec
 
 
 def test_the_shipped_dev_server_profiles_point_at_the_api_one_way_each() -> None:

@@ -166,7 +166,7 @@ async def test_counting_in_a_locked_sqlite_file_leaves_the_event_loop_free(
     tmp_path: Path,
 ) -> None:
     """The shared counters are writes too: waiting for another worker's lock must not stall
-    the loop. Its latency is measured while a refresh count and a login failure wait."""
+    the loop. Its latency is measured while a refresh count and a login attempt wait."""
     path = tmp_path / "contended.db"
     store = SQLiteStore(path)
     other_worker = sqlite3.connect(path, isolation_level=None)
@@ -174,7 +174,9 @@ async def test_counting_in_a_locked_sqlite_file_leaves_the_event_loop_free(
     now = time.time()
     try:
         count = asyncio.create_task(store.rate_hit("c", now, interval=1.0, window=10.0))
-        failure = asyncio.create_task(store.add_login_failure("alice", now, window=60.0))
+        failure = asyncio.create_task(
+            store.reserve_login_attempt("alice", now, window=60.0, limit=30)
+        )
         gaps: list[float] = []
         started = last = time.monotonic()
         while time.monotonic() - started < 0.5:
@@ -190,6 +192,8 @@ async def test_counting_in_a_locked_sqlite_file_leaves_the_event_loop_free(
         other_worker.execute("COMMIT")
         other_worker.close()
     assert await asyncio.wait_for(count, 10) == 0.0
-    await asyncio.wait_for(failure, 10)
+    status, handle, _ = await asyncio.wait_for(failure, 10)
+    assert status == "granted"
+    await store.fail_login_attempt("alice", handle, now, window=60.0)
     assert await store.login_failures("alice", now, window=60.0) == (1, now)
     await store.close()
