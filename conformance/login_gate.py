@@ -12,11 +12,12 @@ So the gate learns, the way a congestion window does (TCP Vegas judges by delay,
 - It starts at START logins in flight, few enough that logins as slow as Django's default
   password hash, queued one behind the other, still answer within the default deadline.
 - A successful login answered about as fast as the quickest one yet (GROW_BELOW times it)
-  while the window is in use shows room: one more may go (so the window doubles per login
-  time), or at once as many as would still answer within half the request deadline if the
+  while the window is in use shows room, as far as what the target was seen to do bears out:
+  the window may hold as many as would still answer within half the request deadline if the
   target answered only as many at once as it has been seen to (k quick successful logins in
   flight at one instant: a server that queued them would have answered them one login-time
-  apart).
+  apart). Within that it grows at once, or by one per quick login, so it doubles per login
+  time.
 - Any login answered much slower (SHRINK_ABOVE times the quickest) waited in the target's
   queue: the window drops to what the target served at once, estimated from how many were in
   flight when it went out and how much longer it took than the quickest.
@@ -137,11 +138,12 @@ class LoginGate:
             self.limit = max(1, min(self.limit, math.ceil(served_at_once)))
         elif success and took <= max(QUICK_S, GROW_BELOW * self.quickest):
             together = self._quick_together(sent, sent + took)
-            if self._waiting or self.in_flight + 1 >= self.limit:
-                # The window is in use: grow it, by one per quick login (so it doubles per
-                # login time), or at once to what keeps every login within half its deadline
-                # should the target answer only as many at once as it has been seen to.
-                safe = together * max(1, int(HEADROOM * self.deadline / self.quickest))
+            # What keeps every login within half its deadline should the target answer only
+            # as many at once as it has been seen to.
+            safe = together * max(1, int(HEADROOM * self.deadline / self.quickest))
+            if (self._waiting or self.in_flight + 1 >= self.limit) and safe >= self.limit:
+                # The window is in use and what was seen bears it out: grow it, at once to
+                # `safe`, or by one per quick login (so it doubles per login time).
                 self.limit = min(self.most, max(self.limit + 1, safe))
 
     def _quick_together(self, sent: float, landed: float) -> int:

@@ -3,9 +3,10 @@ slow KDF (Django's default PBKDF2 takes 0.3–0.7 s per login).
 
 The delay is an `asyncio.sleep` in front of `POST /login` where a KDF would run: for a body
 that carries a string username and password (a malformed one is refused before any hashing, as
-Django and FastAPI apps do). Logins overlap as they would on a server with several workers; the
-layer counts logins and the most in flight at once, which is what shows whether a client logs
-in ahead and concurrently or one at a time.
+Django and FastAPI apps do). Logins overlap as they would on a server with several workers, or,
+with `workers=N`, at most N hash at once and the rest wait their turn, as on a server with N
+workers that each hash on their CPU. The layer counts logins and the most in flight at once,
+which is what shows whether a client logs in ahead and concurrently or one at a time.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ LOGIN_PATH = "/login"
 
 
 class SlowLogin:
-    def __init__(self, app: ASGIApp, delay: float = LOGIN_DELAY_S) -> None:
+    def __init__(
+        self, app: ASGIApp, delay: float = LOGIN_DELAY_S, workers: int | None = None
+    ) -> None:
         self.app = app
         self.delay = delay
+        self.workers = workers
+        self._hashing: asyncio.Semaphore | None = None
         self.logins = 0
         self.in_flight = 0
         self.most_in_flight = 0
@@ -59,10 +64,19 @@ class SlowLogin:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            await asyncio.sleep(self.delay)
+            await self._hash()
             await self.app(scope, replay, send)
         finally:
             self.in_flight -= 1
+
+    async def _hash(self) -> None:
+        if self.workers is None:
+            await asyncio.sleep(self.delay)
+            return
+        if self._hashing is None:
+            self._hashing = asyncio.Semaphore(self.workers)
+        async with self._hashing:
+            await asyncio.sleep(self.delay)
 
 
 def _hashes(body: bytes) -> bool:
@@ -76,5 +90,8 @@ def _hashes(body: bytes) -> bool:
     )
 
 
-def slow_login_app(**options: Any) -> SlowLogin:
-    return SlowLogin(reference_app(**options))
+def slow_login_app(
+    *, delay: float = LOGIN_DELAY_S, workers: int | None = None, **options: Any
+) -> SlowLogin:
+    """The reference server (`options` as for reference_app) behind a slow login."""
+    return SlowLogin(reference_app(**options), delay, workers)
