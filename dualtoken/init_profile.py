@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import sys
+import textwrap
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,7 +51,10 @@ class _Writer:
     def section(self, name: str) -> None:
         self.lines += ["", f"[{name}]"]
         # What the probe saw that no key of this section can say, or could not decide.
-        self.lines += [f"# {remark}" for remark in self.result.remarks.get(name, [])]
+        for remark in self.result.remarks.get(name, []):
+            self.lines += textwrap.wrap(
+                remark, width=98, initial_indent="# ", subsequent_indent="#   "
+            )
 
     def line(self, key: str, value: Any, note: str) -> None:
         text = f"{key} = {_toml(value)}"

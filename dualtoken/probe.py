@@ -451,7 +451,8 @@ class Probe:
         if others:
             note += (
                 f"; {others[0]} = {claims[others[0]]!r} holds the login name: if your server "
-                f"finds the user by it, write {others[0]!r} (give the key to let init-profile tell)"
+                f"finds the user by it, write subject = {json.dumps(others[0])} (with the key, "
+                "init-profile tells which)"
             )
         self.result.set("claims", "subject", subject, note)
 
@@ -510,8 +511,8 @@ class Probe:
                 "claims",
                 f"kind_by not written: {why}, and GET {self._protected} accepted the refresh "
                 f"token as an access token ({status}): one key, no marker. No kind_by says that; "
-                "the default (a `type` claim) makes TYPE-03 report the missing marker and the "
-                "cases that vary a marker skip on its premise.",
+                "with the default (a `type` claim) TYPE-01/02/03 report the missing separation "
+                "and the cases that vary a marker skip on TYPE-03's premise.",
             )
             self.result.missing.append(
                 "a marker telling access and refresh tokens apart (there is none: see [claims])"
@@ -667,7 +668,7 @@ class Probe:
         body: dict[str, Any],
     ) -> None:
         new = self._new_refresh(transport, field_name, answer, body)
-        if new and new == tokens.refresh and transport == "cookie":
+        if new and new == tokens.refresh:
             # Tokens without jti or iat minted in the same second are byte-identical: ask again
             # once the second has turned before calling the re-set cookie an echo.
             time.sleep(1.05 - time.time() % 1)
