@@ -89,6 +89,9 @@ class CaseContext:
     # The case took a session logged in ahead of a logout or refused refresh (which may have
     # revoked it): if the case deviates, the runner decides it again on fresh logins.
     took_suspect_session: bool = False
+    # The case proves every session it takes live (a control) or expects it to work (Case.
+    # checks_sessions): it may take one logged in before the test user was disabled and enabled.
+    checks_sessions: bool = False
     # Forges refresh tokens: the [signing.refresh] key when given; refuses opaque ones.
     refresh_forger: Forger = field(init=False)
 
@@ -341,11 +344,11 @@ class CaseContext:
         (it has not read or moved the clock or logged in otherwise yet); None: log in now."""
         if self.pool is None or self.fresh_logins:
             return None
-        ahead = await self.pool.take()
+        ahead = await self.pool.take(kept_ok=self.checks_sessions)
         if ahead is None:
             return None
         self.exchanges.extend(ahead.exchanges)
-        if ahead.risky_before != self.target.risky_events:
+        if ahead.risky_before != self.target.risky_events or ahead.kept:
             self.took_suspect_session = True
         return ahead.session
 
@@ -550,15 +553,23 @@ class CaseContext:
     # --- time -----------------------------------------------------------------------------
 
     def _time_changed(
-        self, *, done: bool = True, clock_only: bool = False, refill: bool = True
+        self,
+        *,
+        done: bool = True,
+        clock_only: bool = False,
+        refill: bool = True,
+        user_change: bool = False,
     ) -> None:
         """The target's time or state moves (`done`: has moved): sessions logged in before
         are stale, and so are logins still in flight (unless only the clock moved and the
-        pool can tell a login minted after the move). `refill=False`: logins ahead would be
-        refused now (a disabled user), so none start until a case asks for one."""
+        pool can tell a login minted after the move; or, across a `user_change`, for the
+        cases that prove their sessions). `refill=False`: logins ahead would be refused now
+        (a disabled user), so none start until a case asks for one."""
         self.fresh_logins = True
         if self.pool is not None:
-            self.pool.invalidate(refill=done and refill, clock_only=clock_only)
+            self.pool.invalidate(
+                refill=done and refill, clock_only=clock_only, user_change=user_change
+            )
 
     async def now(self) -> float:
         # The case compares times from here on: its logins must not predate this reading. A
@@ -599,7 +610,7 @@ class CaseContext:
     async def run_hook(self, hook: Hook | None, name: str) -> None:
         if hook is None:
             raise Skipped(f"the profile declares no [{name}] hook")
-        self._time_changed(done=False)
+        self._time_changed(done=False, user_change=True)
         username = self.profile.credentials.username
         if hook.request:
             path = hook.request_path.replace("{username}", username)
@@ -618,14 +629,16 @@ class CaseContext:
             raise PreconditionFailed(f"[{name}] command exited {returncode}: {output[-300:]}")
 
     async def disable_user(self) -> None:
+        if self.pool is not None and self.profile.disable_user is not None:
+            await self.pool.stock_before_user_change()
         await self.run_hook(self.profile.disable_user, "disable_user")
         # Logins ahead for a disabled user are refused, and each would count against a login
         # throttle: none until the user is back.
-        self._time_changed(refill=False)
+        self._time_changed(refill=False, user_change=True)
 
     async def enable_user(self) -> None:
         await self.run_hook(self.profile.enable_user, "enable_user")
-        self._time_changed()
+        self._time_changed(user_change=True)
 
     async def restart(self) -> None:
         self._time_changed(done=False)

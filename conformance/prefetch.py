@@ -43,7 +43,7 @@ import contextlib
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conformance.exchange import Exchange
 from conformance.sessions import Session
@@ -70,6 +70,9 @@ SMOOTHING = 0.3
 PIPELINE = 16
 # A login at least this slow is worth keeping logins in flight for.
 SLOW_LOGIN_S = 0.1
+# Sessions to have in stock when the test user is first disabled: what the user cases after
+# the first take (USER-DISABLED-02 one, -03 two, -04 one), see stock_before_user_change.
+KEPT_STOCK = 4
 
 LoginAttempt = Callable[[list[Exchange]], Awaitable[Session]]
 
@@ -83,6 +86,8 @@ class Prefetched:
     # The pool's epoch when the login started; only the current epoch's sessions go out.
     epoch: int
     arrived: float = field(default=0.0)
+    # Logged in before the test user was disabled and enabled again (see LoginPool.take).
+    kept: bool = False
 
 
 class LoginPool:
@@ -113,6 +118,13 @@ class LoginPool:
         self.tokens_unique = False
         self._last_landed: Session | None = None
         self._ready: deque[Prefetched] = deque()
+        # Sessions logged in before the test user was last disabled or enabled, kept for the
+        # cases that prove every session they take (take(kept_ok=True)); gone at the next move
+        # of the clock or restart.
+        self._kept: deque[Prefetched] = deque()
+        # The test user was disabled or enabled since the clock last moved or the target
+        # restarted (then sessions from before were kept, or there were none to keep).
+        self._user_changed = False
         self._in_flight: dict[asyncio.Task[Prefetched | None], int] = {}
         self._epoch = 0
         self._failures_in_a_row = 0
@@ -138,6 +150,8 @@ class LoginPool:
         self.discarded = 0
         # Logins in flight across a move of the frozen clock, kept because minted after it.
         self.carried = 0
+        # Sessions from before a change of the test user that went to cases proving theirs.
+        self.kept_handed_out = 0
         self.most_in_flight = 0
 
     @staticmethod
@@ -303,8 +317,12 @@ class LoginPool:
             return False
         return not self._wall_clock or self._now() - item.arrived <= MAX_AGE_S
 
-    async def take(self) -> Prefetched | None:
-        """A session logged in ahead, or None when the case should log in itself."""
+    async def take(self, *, kept_ok: bool = False) -> Prefetched | None:
+        """A session logged in ahead, or None when the case should log in itself. With
+        `kept_ok`, when none of the current state is ready, one logged in before the test
+        user was disabled and enabled again (marked `kept`): on most servers that changed
+        nothing of it, and the case that takes it proves it live or expects it to work, so
+        one that a server did revoke shows as a deviation, decided again on fresh logins."""
         if self._last_take:
             # Demand is the time cases work between two logins, not counting the time they
             # waited for one (counting it would keep the pool shallow because it is shallow).
@@ -313,11 +331,11 @@ class LoginPool:
                 gap if math.isinf(self._between_takes_s) else _smooth(self._between_takes_s, gap)
             )
         try:
-            return await self._take()
+            return await self._take(kept_ok)
         finally:
             self._last_take = self._now()
 
-    async def _take(self) -> Prefetched | None:
+    async def _take(self, kept_ok: bool) -> Prefetched | None:
         # A case wants a session now: whatever was changing is done.
         self._changing = False
         while True:
@@ -329,11 +347,37 @@ class LoginPool:
                     self._fill()
                     return item
                 self.discarded += 1
+            while kept_ok and self._kept:
+                item = self._kept.popleft()
+                if not self._wall_clock or self._now() - item.arrived <= MAX_AGE_S:
+                    self.handed_out += 1
+                    self.kept_handed_out += 1
+                    self._fill()
+                    return replace(item, kept=True)
+                self.discarded += 1
             self._fill()
             current = self._useful_in_flight()
             if self._paused or self._closed or self._held or not current:
                 return None
             await asyncio.wait(current, return_when=asyncio.FIRST_COMPLETED)
+
+    async def stock_before_user_change(self) -> None:
+        """The test user is about to be disabled for the first time since the clock last moved:
+        let up to KEPT_STOCK logins in flight land first (for at most half a login's time;
+        against a slow login they land staggered), so that the cases after it that prove their
+        sessions need not each wait a whole login after the user is back (see take)."""
+        if self._user_changed or self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._login_s / 2
+        while sum(1 for item in self._ready if self._fresh(item)) < KEPT_STOCK:
+            current = self._useful_in_flight()
+            left = deadline - loop.time()
+            if not current or left <= 0:
+                return
+            await asyncio.wait(current, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            # The pool's done-callback runs a loop iteration after the task ends.
+            await asyncio.sleep(0)
 
     async def hold(self, within: float) -> None:
         """Log in no more until release(), and let the logins in flight land first. A case
@@ -367,15 +411,24 @@ class LoginPool:
         self._held = False
         self._changing = False
 
-    def invalidate(self, *, refill: bool, clock_only: bool = False) -> None:
+    def invalidate(
+        self, *, refill: bool, clock_only: bool = False, user_change: bool = False
+    ) -> None:
         """The target's clock moved, it restarted, or the user changed: nothing logged in so
         far may be handed out (on a frozen clock, logins in flight across a move of the clock
-        alone may, see _log_in). With `refill` (the change is done, not about to happen) the
-        replacements start now, while the case that moved things is still running."""
+        alone may, see _log_in; across a `user_change`, sessions ready may go to the cases
+        that prove theirs, see take). With `refill` (the change is done, not about to happen)
+        the replacements start now, while the case that moved things is still running."""
+        if user_change:
+            self._kept.extend(item for item in self._ready if self._fresh(item))
+        self._user_changed = user_change
         self._epoch += 1
         if not clock_only:
             self._target_since = self._epoch
         self._changing = not refill
+        if not user_change:
+            self.discarded += len(self._kept)
+            self._kept.clear()
         self.discarded += len(self._ready)
         self._ready.clear()
         self._failures_in_a_row = 0
@@ -401,8 +454,9 @@ class LoginPool:
                 task.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.gather(*late, return_exceptions=True)
-        self.discarded += len(self._ready)
+        self.discarded += len(self._ready) + len(self._kept)
         self._ready.clear()
+        self._kept.clear()
 
 
 def _smooth(average: float, sample: float) -> float:

@@ -96,6 +96,9 @@ class SuiteResult:
     logins_ahead_in_flight: int = 0
     # Of the logins ahead, those kept across a move of a frozen clock (conformance.prefetch).
     logins_carried: int = 0
+    # Of the logins ahead, those from before a change of the test user that went to cases
+    # proving their sessions (Case.checks_sessions).
+    logins_kept: int = 0
     # The most cases that ran alongside each other (conformance.runner.OVERLAP); 1 if none did.
     most_alongside: int = 1
     # What every report passes its text through: tokens shortened, secrets cut.
@@ -247,6 +250,7 @@ async def _decide(
     refused refresh (either may revoke other sessions of the user on some servers), decide it
     again on logins of its own, so that the optimisation can never be the cause of a verdict."""
     context = make(pool)
+    context.checks_sessions = case.checks_sessions
     result = await _run_case(case, context, deadline)
     if pool is not None:
         pool.release()
@@ -461,6 +465,7 @@ async def _run_cases(
     if pool is not None:
         suite.logins_ahead, suite.logins_ahead_in_flight = pool.handed_out, pool.most_in_flight
         suite.logins_carried = pool.carried
+        suite.logins_kept = pool.kept_handed_out
     return suite
 
 

@@ -198,6 +198,11 @@ class Case:
     # requests and judges their answers; it moves no clock, logs nothing out, changes no user
     # and counts nothing the target counts across cases.
     overlaps: bool = False
+    # Proves every session it takes live (a control) or expects it to work, so that a session
+    # a server revoked shows as a deviation: it may take one logged in before the test user
+    # was disabled and enabled again (conformance.prefetch), and is decided again on fresh
+    # logins if it deviates after that.
+    checks_sessions: bool = False
 
 
 @dataclass
@@ -220,6 +225,7 @@ class Family:
         needs: tuple[str, ...] = (),
         quote: str = "",
         overlaps: bool = False,
+        checks_sessions: bool = False,
     ) -> Callable[[CaseRun], CaseRun]:
         if not ID_PATTERN.match(case_id):
             raise ValueError(f"case ID {case_id!r} must look like FAMILY-TOPIC-01")
@@ -241,6 +247,7 @@ class Family:
                     run,
                     quote,
                     overlaps,
+                    checks_sessions,
                 )
             )
             return run

@@ -36,6 +36,8 @@ async def no_login(ctx: CaseContext) -> None:
     spec="seed design (verify the token's data, e.g. the user)",
     needs=("user_hooks",),
     quote=quotes.S_DISABLED,
+    # Its session opens the protected path before the disable (a control).
+    checks_sessions=True,
 )
 async def no_access(ctx: CaseContext) -> None:
     session = await ctx.login()
@@ -55,6 +57,10 @@ async def no_access(ctx: CaseContext) -> None:
     spec="seed design (verify the token's data); RFC 6749 §6",
     needs=("user_hooks",),
     quote=quotes.S_DISABLED,
+    # The refresh control runs on a session logged in with the one the case refuses, and a
+    # server that revoked that one when the user was disabled before refuses disabled users'
+    # refreshes anyway: the requirement holds either way.
+    checks_sessions=True,
 )
 async def no_refresh(ctx: CaseContext) -> None:
     await ctx.refresh_control()
@@ -77,6 +83,8 @@ async def no_refresh(ctx: CaseContext) -> None:
     level=Level.SHOULD,
     needs=("user_hooks",),
     quote=quotes.S_DISABLED,
+    # Expects its session to work after the re-enable.
+    checks_sessions=True,
 )
 async def re_enabled(ctx: CaseContext) -> None:
     session = await ctx.login()

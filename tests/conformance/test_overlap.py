@@ -51,6 +51,8 @@ def test_cases_run_alongside_each_other_decide_as_one_by_one(name: str, tmp_path
         for result in suite.results
         if result.outcome.value in DEVIATIONS
     }
-    assert sorted(deviations) == sorted(EXPECTED[name].ids & OVERLAPPING), deviations
+    assert sorted(deviations) == sorted(
+        (EXPECTED[name].ids | set(EXPECTED[name].cannot_judge.split())) & OVERLAPPING
+    ), deviations
     assert suite.most_alongside == len(cases)
     assert [result.case.id for result in suite.results] == [case.id for case in cases]

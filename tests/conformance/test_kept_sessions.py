@@ -1,0 +1,60 @@
+"""Sessions logged in before the test user was disabled and enabled again go only to the cases
+that prove every session they take (Case.checks_sessions), and a case that deviates after taking
+one is decided again on fresh logins (conformance.prefetch, conformance.runner). Behind a slow
+login, the user cases of every mutant that breaks one of them, of the one whose disabling
+revokes every session, and of the sound reference server get exactly the verdicts of the full
+sequential run (tests/conformance/test_mutants.py), and the kept sessions were really used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.catalogue import CATALOGUE
+from conformance.outcomes import Outcome
+from conformance.profile import default_profile_path, load_profile
+from conformance.runner import run_suite, select_cases
+from tests.conformance.mutants import BY_NAME
+from tests.conformance.mutants.profiles import settings_for
+from tests.conformance.test_mutants import EXPECTED
+from tests.targets.slow_login import SlowLogin, slow_login_app
+
+USER_CASES = {case.id for case in CATALOGUE if case.id.startswith("USER-")}
+LOGIN_S = 0.15
+DEVIATIONS = {Outcome.FAIL, Outcome.NON_STRICT, Outcome.ERROR}
+BREAKING = sorted(name for name, caught in EXPECTED.items() if caught.ids & USER_CASES)
+
+
+def test_the_user_cases_that_may_take_kept_sessions_prove_them() -> None:
+    checking = {case.id for case in CATALOGUE if case.checks_sessions}
+    assert checking == {"USER-DISABLED-02", "USER-DISABLED-03", "USER-DISABLED-04"}
+    assert "disabling-revokes" in BREAKING
+
+
+def test_the_sound_server_hands_kept_sessions_to_the_user_cases() -> None:
+    profile = load_profile(default_profile_path())
+    suite = run_suite(profile, cases=select_cases(["USER-"]), app=slow_login_app(delay=LOGIN_S))
+    assert {r.outcome for r in suite.results} == {Outcome.PASS}
+    assert suite.logins_kept >= 2
+
+
+@pytest.mark.parametrize("name", BREAKING)
+def test_user_cases_on_kept_sessions_decide_as_on_fresh_ones(name: str, tmp_path: Path) -> None:
+    mutant = BY_NAME[name]
+    profile = mutant.profile(tmp_path)
+    settings = settings_for(profile)
+    cases = [case for case in mutant.cases() if case.id in USER_CASES]
+    suite = run_suite(
+        profile,
+        cases=cases,
+        app_factory=lambda: SlowLogin(mutant.app(settings), delay=LOGIN_S),
+    )
+    deviations = {
+        result.case.id: f"{result.outcome.value}: {result.detail}"
+        for result in suite.results
+        if result.outcome in DEVIATIONS
+    }
+    assert sorted(deviations) == sorted(
+        (EXPECTED[name].ids | set(EXPECTED[name].cannot_judge.split())) & USER_CASES
+    ), deviations
