@@ -15,18 +15,14 @@ from conformance.reports.html_report import render_html
 from conformance.reports.json_report import suite_to_json
 from conformance.reports.junit import junit_tree
 from conformance.runner import CaseResult, SuiteResult
+from tests.conformance.case_context import MINIMAL_PROFILE
 
-BASE = """
-[target]
-base_url = "http://127.0.0.1:9"
-[credentials]
-username = "u"
-password = "p"
-[paths]
-protected = ["/me"]
-[[logout]]
+BASE = (
+    MINIMAL_PROFILE
+    + """[[logout]]
 path = "/logout"
 """
+)
 CASES = {case.id: case for case in CATALOGUE}
 
 

@@ -13,18 +13,14 @@ from conformance.context import CaseContext
 from conformance.forge import DROP, Forger, decode_unverified
 from conformance.outcomes import Skipped
 from conformance.profile import Profile, parse_profile
+from tests.conformance.case_context import MINIMAL_PROFILE
 
-BASE = """
-[target]
-base_url = "http://127.0.0.1:9"
-[credentials]
-username = "u"
-password = "p"
-[paths]
-protected = ["/me"]
-[signing]
+BASE = (
+    MINIMAL_PROFILE
+    + """[signing]
 secret = "access-secret-0123456789abcdef0123456789"
 """
+)
 REFRESH_KEY = '[signing.refresh]\nsecret = "refresh-secret-0123456789abcdef012345678"\n'
 
 

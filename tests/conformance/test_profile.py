@@ -9,18 +9,11 @@ from typing import Any
 import pytest
 
 from conformance.profile import ProfileError, default_profile_path, load_profile, parse_profile
+from tests.conformance.case_context import MINIMAL_PROFILE
 
 PROFILES = default_profile_path().parent
 
-MINIMAL = """
-[target]
-base_url = "http://127.0.0.1:9"
-[credentials]
-username = "u"
-password = "p"
-[paths]
-protected = ["/me"]
-"""
+MINIMAL = MINIMAL_PROFILE
 
 
 def parse(extra: str = "", base: str = MINIMAL) -> Any:
