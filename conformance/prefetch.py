@@ -7,7 +7,9 @@ case. What a case must not get is a session that is stale:
 
 - Sessions logged in before the target's clock moved, before a restart or before the test user
   was disabled or enabled are thrown away (`invalidate`, an epoch counter), and so are logins
-  still in flight then.
+  still in flight then. The one exception: those ready when the user was disabled may go to a
+  case that proves every session it takes (`take(kept_ok=True)`), which the runner decides
+  again on fresh logins if it deviates.
 - On a wall clock (every time mode but freeze) a session waits at most MAX_AGE_S, so a case that
   compares `iat` or an expiry with the time it reads sees what a login of its own would show.
 - A case that reads the clock, moves it, or logs in with other credentials (counting or timing

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from conformance.catalogue import CATALOGUE
 from conformance.catalogue.case import Case, declared_absent, skip_reason
@@ -44,7 +45,7 @@ CASE_DEADLINE = 120.0
 # Cases that declare `overlaps` run this many at a time, against a slow login only (a login at
 # least OVERLAP_LOGIN_S): there each spends most of its time waiting for logins of its own, made
 # after something it sent, and for logins with other credentials to be hashed. Elsewhere cases
-# run one by one, in catalogue order. 10: the catalogue's 19 such cases go in two groups.
+# run one by one, in catalogue order. 20: the catalogue's 19 such cases go in one group.
 OVERLAP = 20
 OVERLAP_LOGIN_S = 0.1
 
@@ -268,7 +269,7 @@ async def _decide(
 def _overlapping(
     selected: Sequence[Case],
     start: int,
-    scheduled: set[int],
+    scheduled: Container[int],
     pacer: Pacer,
     pool: LoginPool | None,
     slow_at_start: bool,
@@ -334,18 +335,19 @@ async def run_suite_async(
     selected = list(CATALOGUE if cases is None else cases)
     loop = asyncio.get_running_loop()
     started = loop.time()
+    run = partial(
+        _run_cases,
+        selected=selected,
+        app=app,
+        app_factory=app_factory,
+        strict=strict,
+        on_result=on_result,
+        started=started,
+        redactor=redactor,
+        log_in_ahead=log_in_ahead,
+    )
     if not profile.target.command:
-        return await _run_cases(
-            profile,
-            selected,
-            app,
-            app_factory,
-            strict,
-            on_result,
-            started,
-            redactor=redactor,
-            log_in_ahead=log_in_ahead,
-        )
+        return await run(profile)
     process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
     try:
         await process.start()
@@ -353,19 +355,11 @@ async def run_suite_async(
         process.close()
         raise TargetUnreachable(str(exc)) from None
     try:
-        return await _run_cases(
-            # The started server's URL; the command stays, so the persistence cases know
-            # the suite can restart it.
+        # The started server's URL; the command stays, so the persistence cases know the
+        # suite can restart it.
+        return await run(
             replace(profile, target=replace(profile.target, base_url=process.base_url)),
-            selected,
-            app,
-            app_factory,
-            strict,
-            on_result,
-            started,
             restarter=process.restart,
-            redactor=redactor,
-            log_in_ahead=log_in_ahead,
         )
     finally:
         await process.stop()
@@ -434,7 +428,7 @@ async def _run_cases(
             start = 0
             while start < len(selected):
                 await _keep_under_limits(pacer, clock, pool)
-                group = _overlapping(selected, start, set(decided), pacer, pool, slow_at_start)
+                group = _overlapping(selected, start, decided, pacer, pool, slow_at_start)
                 outcomes = await _decide_together(
                     [selected[index] for index in group], context, pool, deadline
                 )
