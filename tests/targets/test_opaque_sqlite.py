@@ -15,6 +15,7 @@ from pathlib import Path
 from conformance.outcomes import Outcome
 from conformance.profile import Profile, load_profile
 from conformance.runner import run_suite
+from tests.targets.expected import by_case, not_passed, verdicts_of
 
 PROFILE = Path(__file__).resolve().parent / "opaque_sqlite" / "profile.toml"
 
@@ -47,9 +48,8 @@ def _profile(tmp_path: Path) -> Profile:
 
 def test_every_verdict_on_the_opaque_sqlite_server(tmp_path: Path) -> None:
     suite = run_suite(_profile(tmp_path))
-    verdicts = {result.case.id: result.outcome for result in suite.results}
-    wanted = {case_id: outcome for outcome, ids in EXPECTED.items() for case_id in ids.split()}
-    assert {c: o for c, o in verdicts.items() if o is not Outcome.PASS} == wanted
+    verdicts = verdicts_of(suite)
+    assert not_passed(verdicts) == by_case(EXPECTED)
     details = {result.case.id: result.detail for result in suite.results}
     for case_id in OPAQUE:
         assert 'token_format = "opaque"' in details[case_id], case_id

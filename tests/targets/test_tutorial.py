@@ -15,7 +15,8 @@ from pathlib import Path
 
 from conformance.outcomes import Outcome
 from conformance.profile import load_profile
-from conformance.runner import SuiteResult, run_suite, select_cases
+from conformance.runner import run_suite, select_cases
+from tests.targets.expected import by_case, not_passed, verdicts_of
 
 PROFILE = Path(__file__).resolve().parent / "node" / "tutorial" / "profile.toml"
 
@@ -54,15 +55,10 @@ BYTE_EXACT = {"TYPE-05", "REFRESH-REJECT-05", "REFRESH-REJECT-07", "REFRESH-REJE
 KEYED_KINDS = {"JWT-TAMPER-03", "JWT-CLAIM-03", "TYPE-03", "TYPE-07"}
 
 
-def _verdicts(suite: SuiteResult) -> dict[str, Outcome]:
-    return {result.case.id: result.outcome for result in suite.results}
-
-
 def test_every_verdict_on_the_tutorial_server(node_targets: Path) -> None:
     suite = run_suite(load_profile(PROFILE))
-    verdicts = _verdicts(suite)
-    wanted = {case_id: outcome for outcome, ids in EXPECTED.items() for case_id in ids.split()}
-    assert {c: o for c, o in verdicts.items() if o is not Outcome.PASS} == wanted
+    verdicts = verdicts_of(suite)
+    assert not_passed(verdicts) == by_case(EXPECTED)
     details = {result.case.id: result.detail for result in suite.results}
     for case_id in BYTE_EXACT:
         assert "accepts only the exact refresh tokens it issued" in details[case_id], case_id
