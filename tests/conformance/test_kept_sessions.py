@@ -11,18 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from conformance.catalogue import CATALOGUE
+from conformance.catalogue import CATALOGUE, Case
 from conformance.outcomes import Outcome
 from conformance.profile import default_profile_path, load_profile
 from conformance.runner import run_suite, select_cases
-from tests.conformance.mutants import BY_NAME
-from tests.conformance.mutants.profiles import settings_for
-from tests.conformance.test_mutants import EXPECTED
-from tests.targets.slow_login import SlowLogin, slow_login_app
+from tests.conformance.mutants.run import deviations, run_behind_slow_login
+from tests.conformance.test_mutants import EXPECTED, deviating
+from tests.targets.slow_login import slow_login_app
 
 USER_CASES = {case.id for case in CATALOGUE if case.id.startswith("USER-")}
 LOGIN_S = 0.15
-DEVIATIONS = {Outcome.FAIL, Outcome.NON_STRICT, Outcome.ERROR}
 BREAKING = sorted(name for name, caught in EXPECTED.items() if caught.ids & USER_CASES)
 
 
@@ -41,20 +39,10 @@ def test_the_sound_server_hands_kept_sessions_to_the_user_cases() -> None:
 
 @pytest.mark.parametrize("name", BREAKING)
 def test_user_cases_on_kept_sessions_decide_as_on_fresh_ones(name: str, tmp_path: Path) -> None:
-    mutant = BY_NAME[name]
-    profile = mutant.profile(tmp_path)
-    settings = settings_for(profile)
-    cases = [case for case in mutant.cases() if case.id in USER_CASES]
-    suite = run_suite(
-        profile,
-        cases=cases,
-        app_factory=lambda: SlowLogin(mutant.app(settings), delay=LOGIN_S),
-    )
-    deviations = {
-        result.case.id: f"{result.outcome.value}: {result.detail}"
-        for result in suite.results
-        if result.outcome in DEVIATIONS
-    }
-    assert sorted(deviations) == sorted(
-        (EXPECTED[name].ids | set(EXPECTED[name].cannot_judge.split())) & USER_CASES
-    ), deviations
+    suite = run_behind_slow_login(name, tmp_path, _user_case, LOGIN_S)
+    found = deviations(suite)
+    assert sorted(found) == sorted(deviating(name) & USER_CASES), found
+
+
+def _user_case(case: Case) -> bool:
+    return case.id in USER_CASES

@@ -335,6 +335,13 @@ EXPECTED: dict[str, Caught] = {
 # Cases no mutant is built to break (with the reason). Empty: every case has one.
 UNCAUGHT: dict[str, str] = {}
 
+
+def deviating(name: str) -> set[str]:
+    """The cases mutant `name` makes deviate: those it fails and those it leaves undecided."""
+    caught = EXPECTED[name]
+    return caught.ids | set(caught.cannot_judge.split())
+
+
 ALL_IDS = {case.id for case in CATALOGUE}
 LEVELS = {case.id: case.level for case in CATALOGUE}
 DEVIATIONS = {Outcome.FAIL, Outcome.NON_STRICT, Outcome.ERROR}

@@ -11,18 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conformance.catalogue import CATALOGUE
-from conformance.outcomes import Outcome
-from conformance.runner import OVERLAP, OVERLAP_LOGIN_S, run_suite
-from tests.conformance.mutants import BY_NAME
-from tests.conformance.mutants.profiles import settings_for
-from tests.conformance.test_mutants import EXPECTED
-from tests.targets.slow_login import SlowLogin
+from conformance.catalogue import CATALOGUE, Case
+from conformance.runner import OVERLAP, OVERLAP_LOGIN_S
+from tests.conformance.mutants.run import deviations, run_behind_slow_login
+from tests.conformance.test_mutants import EXPECTED, deviating
 
 OVERLAPPING = {case.id for case in CATALOGUE if case.overlaps}
 # Slow enough to count as slow (OVERLAP_LOGIN_S), quick enough to keep the test short.
 LOGIN_S = 0.15
-DEVIATIONS = {Outcome.FAIL.value, Outcome.NON_STRICT.value, Outcome.ERROR.value}
 CATCHING = sorted(name for name, caught in EXPECTED.items() if caught.ids & OVERLAPPING)
 
 
@@ -33,26 +29,13 @@ def test_the_overlapping_cases_fit_one_group_and_the_mutants_cover_them() -> Non
     assert sorted(OVERLAPPING - caught) == []
 
 
+def _overlaps(case: Case) -> bool:
+    return case.overlaps
+
+
 @pytest.mark.parametrize("name", CATCHING)
 def test_cases_run_alongside_each_other_decide_as_one_by_one(name: str, tmp_path: Path) -> None:
-    mutant = BY_NAME[name]
-    profile = mutant.profile(tmp_path)
-    settings = settings_for(profile)
-    cases = [case for case in mutant.cases() if case.overlaps]
-    logins: list[SlowLogin] = []
-
-    def slow_app() -> SlowLogin:
-        logins.append(SlowLogin(mutant.app(settings), delay=LOGIN_S))
-        return logins[-1]
-
-    suite = run_suite(profile, cases=cases, app_factory=slow_app)
-    deviations = {
-        result.case.id: f"{result.outcome.value}: {result.detail}"
-        for result in suite.results
-        if result.outcome.value in DEVIATIONS
-    }
-    assert sorted(deviations) == sorted(
-        (EXPECTED[name].ids | set(EXPECTED[name].cannot_judge.split())) & OVERLAPPING
-    ), deviations
-    assert suite.most_alongside == len(cases)
-    assert [result.case.id for result in suite.results] == [case.id for case in cases]
+    suite = run_behind_slow_login(name, tmp_path, _overlaps, LOGIN_S)
+    found = deviations(suite)
+    assert sorted(found) == sorted(deviating(name) & OVERLAPPING), found
+    assert suite.most_alongside == len(suite.results)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import httpx
 from freezegun import freeze_time
 
+from conformance.catalogue import CATALOGUE
 from conformance.exchange import Exchange
 from conformance.login_gate import MAX_LOGINS_IN_FLIGHT
 from conformance.outcomes import Outcome
@@ -62,6 +63,9 @@ def test_a_slow_login_target_gets_a_fast_run_with_the_same_verdicts() -> None:
     assert suite.logins_carried > 0
     assert 1 < app.most_in_flight <= MAX_LOGINS_IN_FLIGHT
     assert suite.most_alongside > 1
+    # Cases run ahead of their place (the group of cases run alongside each other) are still
+    # reported in catalogue order.
+    assert [result.case.id for result in suite.results] == [case.id for case in CATALOGUE]
     assert took - baseline < BOUND_S
 
 

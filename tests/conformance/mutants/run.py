@@ -10,12 +10,15 @@ import logging
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from conformance.catalogue import Case
 from conformance.outcomes import Outcome
-from conformance.runner import run_suite
+from conformance.runner import SuiteResult, run_suite
 from tests.conformance.mutants import BY_NAME, CONTROLS, MUTANTS
 from tests.conformance.mutants.profiles import settings_for
+from tests.targets.slow_login import SlowLogin
 
 # case ID -> (outcome, detail)
 Verdicts = dict[str, tuple[str, str]]
@@ -42,6 +45,31 @@ def run_mutant(name: str, tmp: str) -> Verdicts:
         log_in_ahead=profile.capabilities.workers <= 1,
     )
     return {r.case.id: (r.outcome.value, r.detail) for r in suite.results}
+
+
+def run_behind_slow_login(
+    name: str, tmp: Path, wanted: Callable[[Case], bool], login_s: float
+) -> SuiteResult:
+    """The cases of `name` that `wanted` keeps, in-process with logins made ahead, behind a
+    login that takes `login_s` (tests/targets/slow_login): what tests of the ways a slow login
+    changes the run compare with the mutant's sequential verdicts."""
+    mutant = BY_NAME[name]
+    profile = mutant.profile(tmp)
+    settings = settings_for(profile)
+    return run_suite(
+        profile,
+        cases=[case for case in mutant.cases() if wanted(case)],
+        app_factory=lambda: SlowLogin(mutant.app(settings), delay=login_s),
+    )
+
+
+def deviations(suite: SuiteResult) -> dict[str, str]:
+    """Case ID -> "OUTCOME: detail" for every case that deviated (FAIL, NON-STRICT, ERROR)."""
+    return {
+        result.case.id: f"{result.outcome.value}: {result.detail}"
+        for result in suite.results
+        if result.outcome in DEVIATIONS
+    }
 
 
 def main(names: list[str]) -> int:
