@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,21 +27,11 @@ from conformance.profile import Profile, load_profile
 from conformance.runner import run_suite
 from dualtoken.init_profile import main as init_profile
 from tests.targets import test_fastapi_users, test_fastify_jwt, test_jose_http
-from tests.targets.presets import install_node_packages
+from tests.targets.conftest import node_targets  # noqa: F401  (a fixture: used by name)
 
 pytestmark = pytest.mark.slow
 
 SECRET_ENV = "INIT_PROFILE_TARGET_SECRET"
-
-
-@pytest.fixture(scope="module")
-def node_targets() -> None:
-    """tests/targets/node/ with its node_modules (as tests/targets/conftest.py does there)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are needed for the Node test targets (Node 20+)")
-    problem = install_node_packages()
-    if problem:
-        pytest.fail(problem)
 
 
 @contextlib.contextmanager
@@ -121,8 +110,9 @@ def test_init_profile_on_the_fastapi_users_app(
         del os.environ[SECRET_ENV]
 
 
+@pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
 def test_init_profile_on_the_fastify_jwt_api(
-    node_targets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shipped = load_profile(test_fastify_jwt.PROFILE)
     key = test_fastify_jwt.PROFILE.parent / "test-only-es256-private.pem"
@@ -155,9 +145,8 @@ def test_init_profile_on_the_fastify_jwt_api(
         assert_no_verdict_from_the_profile(keyless, test_fastify_jwt.EXPECTED)
 
 
-def test_init_profile_on_the_jose_api(
-    node_targets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
+def test_init_profile_on_the_jose_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shipped = load_profile(test_jose_http.PROFILE)
     key = test_jose_http.PROFILE.parent / "test-only-ed25519-private.pem"
     with running(shipped) as base_url:
