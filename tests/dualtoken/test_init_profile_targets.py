@@ -25,6 +25,7 @@ from conformance.launch import TargetProcess
 from conformance.outcomes import Outcome
 from conformance.profile import Profile, load_profile
 from conformance.runner import run_suite
+from conformance.target import Target
 from dualtoken.init_profile import main as init_profile
 from tests.targets import test_fastapi_users, test_fastify_jwt, test_jose_http
 from tests.targets.conftest import node_targets  # noqa: F401  (a fixture: used by name)
@@ -37,7 +38,7 @@ SECRET_ENV = "INIT_PROFILE_TARGET_SECRET"
 @contextlib.contextmanager
 def running(profile: Profile) -> Iterator[str]:
     """The target its shipped profile's [target] command starts, on a free port: its URL."""
-    process = TargetProcess(profile.target, ready_path=profile.target.health_path or "/")
+    process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
     asyncio.run(process.start())
     try:
         yield process.base_url
