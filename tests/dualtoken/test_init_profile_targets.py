@@ -74,9 +74,7 @@ def assert_no_verdict_from_the_profile(
     assert not new, new
 
 
-def test_init_profile_on_the_fastapi_users_app(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_init_profile_on_the_fastapi_users_app(tmp_path: Path) -> None:
     shipped = test_fastapi_users._profile(tmp_path)
     assert shipped.signing.secret
     os.environ[SECRET_ENV] = shipped.signing.secret
@@ -85,7 +83,6 @@ def test_init_profile_on_the_fastapi_users_app(
             profile, text = written(
                 base_url, shipped, tmp_path / "generated.toml", "--secret-env", SECRET_ENV
             )
-            capsys.readouterr()
             # The refresh endpoint the OpenAPI document lists, reached with the login's
             # (Secure) cookie, and the cookie each refresh sets again seen as a new token.
             assert profile.refresh.path == "/auth/jwt/refresh", text
@@ -112,16 +109,13 @@ def test_init_profile_on_the_fastapi_users_app(
 
 
 @pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
-def test_init_profile_on_the_fastify_jwt_api(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_init_profile_on_the_fastify_jwt_api(tmp_path: Path) -> None:
     shipped = load_profile(test_fastify_jwt.PROFILE)
     key = test_fastify_jwt.PROFILE.parent / "test-only-es256-private.pem"
     with running(shipped) as base_url:
         profile, text = written(
             base_url, shipped, tmp_path / "generated.toml", "--private-key-file", str(key)
         )
-        capsys.readouterr()
         assert profile.refresh.path == "/refresh", text
         assert profile.refresh.transport == "cookie", text
         assert profile.refresh.field == "refreshToken", text
@@ -139,7 +133,6 @@ def test_init_profile_on_the_fastify_jwt_api(
         # Without the key it cannot tell: sub (RFC 7519 §4.1.2), and the comment names the
         # other claim holding the login name. The suite then forges nothing.
         keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
-        capsys.readouterr()
         assert keyless.claims.subject == "sub", text
         assert "username = 'alice' holds the login name" in text, text
         assert keyless.refresh.returns_new_refresh is True, text
@@ -147,14 +140,13 @@ def test_init_profile_on_the_fastify_jwt_api(
 
 
 @pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
-def test_init_profile_on_the_jose_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_profile_on_the_jose_api(tmp_path: Path) -> None:
     shipped = load_profile(test_jose_http.PROFILE)
     key = test_jose_http.PROFILE.parent / "test-only-ed25519-private.pem"
     with running(shipped) as base_url:
         profile, text = written(
             base_url, shipped, tmp_path / "generated.toml", "--private-key-file", str(key)
         )
-        capsys.readouterr()
         # No OpenAPI document: /api/profile is among the usual paths now, and with it the 401
         # for no token and the 403 for a bad one: a garbage and an expired (forged) token get
         # 403 alike, so 403 is the API's status for a bad token, as its team writes it.
@@ -179,7 +171,6 @@ def test_init_profile_on_the_jose_api(tmp_path: Path, capsys: pytest.CaptureFixt
         # Without the key, 403 to a garbage token alone may be a habit for malformed tokens
         # only: tolerated (NON-STRICT), 401 kept as the status for a bad token.
         keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
-        capsys.readouterr()
         assert keyless.rejection.statuses == (401,) and keyless.rejection.tolerated == (403,)
         assert keyless.claims.subject == "sub", text
         assert_no_verdict_from_the_profile(keyless, test_jose_http.EXPECTED)
