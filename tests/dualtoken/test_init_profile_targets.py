@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,38 +73,37 @@ def assert_no_verdict_from_the_profile(
     assert not new, new
 
 
-def test_init_profile_on_the_fastapi_users_app(tmp_path: Path) -> None:
+def test_init_profile_on_the_fastapi_users_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shipped = test_fastapi_users._profile(tmp_path)
     assert shipped.signing.secret
-    os.environ[SECRET_ENV] = shipped.signing.secret
-    try:
-        with running(shipped) as base_url:
-            profile, text = written(
-                base_url, shipped, tmp_path / "generated.toml", "--secret-env", SECRET_ENV
-            )
-            # The refresh endpoint the OpenAPI document lists, reached with the login's
-            # (Secure) cookie, and the cookie each refresh sets again seen as a new token.
-            assert profile.refresh.path == "/auth/jwt/refresh", text
-            assert profile.refresh.transport == "cookie", text
-            assert profile.refresh.field == "refresh_token", text
-            assert profile.refresh.returns_new_refresh is True, text
-            assert profile.capabilities.rotation is False, text
-            # aud is a one-element list in both tokens, and only it tells the kinds apart.
-            assert profile.claims.kind_by == "audience", text
-            assert profile.claims.access_audience == "fastapi-users:auth", text
-            assert profile.claims.refresh_audience == "fastapi-users:refresh", text
-            assert profile.claims.audience == "", text
-            # No iat: the lifetimes are read against the answer's Date.
-            assert (profile.lifetimes.access, profile.lifetimes.refresh) == (900, 604800), text
-            assert profile.claims.subject == "sub", text
-            assert (profile.login.path, profile.login.encoding) == ("/auth/jwt/login", "form")
-            assert profile.protected_paths[:1] == ("/authenticated-route",), text
-            assert profile.rejection.login == (400,), text
-            assert_no_verdict_from_the_profile(
-                profile, test_fastapi_users.EXPECTED, frozenset(test_fastapi_users.TIMING)
-            )
-    finally:
-        del os.environ[SECRET_ENV]
+    monkeypatch.setenv(SECRET_ENV, shipped.signing.secret)
+    with running(shipped) as base_url:
+        profile, text = written(
+            base_url, shipped, tmp_path / "generated.toml", "--secret-env", SECRET_ENV
+        )
+        # The refresh endpoint the OpenAPI document lists, reached with the login's
+        # (Secure) cookie, and the cookie each refresh sets again seen as a new token.
+        assert profile.refresh.path == "/auth/jwt/refresh", text
+        assert profile.refresh.transport == "cookie", text
+        assert profile.refresh.field == "refresh_token", text
+        assert profile.refresh.returns_new_refresh is True, text
+        assert profile.capabilities.rotation is False, text
+        # aud is a one-element list in both tokens, and only it tells the kinds apart.
+        assert profile.claims.kind_by == "audience", text
+        assert profile.claims.access_audience == "fastapi-users:auth", text
+        assert profile.claims.refresh_audience == "fastapi-users:refresh", text
+        assert profile.claims.audience == "", text
+        # No iat: the lifetimes are read against the answer's Date.
+        assert (profile.lifetimes.access, profile.lifetimes.refresh) == (900, 604800), text
+        assert profile.claims.subject == "sub", text
+        assert (profile.login.path, profile.login.encoding) == ("/auth/jwt/login", "form")
+        assert profile.protected_paths[:1] == ("/authenticated-route",), text
+        assert profile.rejection.login == (400,), text
+        assert_no_verdict_from_the_profile(
+            profile, test_fastapi_users.EXPECTED, frozenset(test_fastapi_users.TIMING)
+        )
 
 
 @pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
