@@ -172,13 +172,3 @@ def test_init_profile_on_the_jose_api(tmp_path: Path) -> None:
         assert keyless.rejection.statuses == (401,) and keyless.rejection.tolerated == (403,)
         assert keyless.claims.subject == "sub", text
         assert_no_verdict_from_the_profile(keyless, test_jose_http.EXPECTED)
-
-
-def test_a_cookie_is_sent_only_where_its_path_lets_a_browser_send_it() -> None:
-    from dualtoken.probe import _path_matches
-
-    assert _path_matches("/auth/refresh", "/auth")
-    assert _path_matches("/auth/refresh", "/auth/")
-    assert _path_matches("/auth/refresh", "/")
-    assert not _path_matches("/authx/refresh", "/auth")
-    assert not _path_matches("/refresh", "/auth/refresh")
