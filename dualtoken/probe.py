@@ -782,7 +782,7 @@ class Probe:
         [rejection] statuses (as a team writes it), not a habit to tolerate."""
         status = self._garbage_status
         token = self.result.get("probe", "access_token", "")
-        if not status or self._forge(token, key, {}) is None:
+        if not status:
             return
         hour_ago = int(time.time()) - 3600
         expired = self._forge(token, key, {"exp": hour_ago, "iat": hour_ago - 60, "nbf": None})

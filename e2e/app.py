@@ -22,7 +22,7 @@ from conformance.launch import LaunchError, TargetProcess, free_port
 from conformance.profile import TargetSpec
 from e2e.profile import AppSpec
 
-__all__ = ["AppLaunch", "LaunchError"]
+__all__ = ["AppLaunch", "LaunchError", "origin_of"]
 
 
 def _fill(text: str, values: Mapping[str, str]) -> str:
@@ -44,8 +44,7 @@ class AppLaunch:
 
     def _values(self, api_url: str) -> dict[str, str]:
         port = str(self.port) if self.port else ""
-        parts = urlsplit(api_url)
-        api_origin = f"{parts.scheme}://{parts.netloc}" if api_url else ""
+        api_origin = origin_of(api_url) if api_url else ""
         return {"api_url": api_url, "api_origin": api_origin, "port": port, "app_port": port}
 
     @property
@@ -53,8 +52,7 @@ class AppLaunch:
         """The app's origin (scheme://host:port), for the API's CORS; empty for a static app."""
         if self.app.static is not None:
             return ""
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}"
+        return origin_of(self.url)
 
     @contextmanager
     def running(self, api_url: str) -> Iterator[str]:
@@ -87,6 +85,12 @@ class AppLaunch:
 
 def _has_port(url: str) -> bool:
     return "{port}" in url or "{app_port}" in url
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port of *url*, without its path: where the browser's calls are matched."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _port_of(url: str) -> int:

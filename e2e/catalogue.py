@@ -381,9 +381,7 @@ def retry_refused(app: AppDriver) -> None:
 FAILURE = "client-refresh-failure"
 
 
-def _expect_session_ended(
-    app: AppDriver, held: HeldBurst, burst: BurstResult, ended: int | None = None
-) -> None:
+def _expect_session_ended(app: AppDriver, burst: BurstResult, ended: int | None = None) -> None:
     """Judge the session's end after the held refresh was refused: every waiter settled, the
     login view, and no /refresh once the session has ended (*ended*: the log mark from when it
     did; default, once the burst settled and the login view shows). Refreshes sent before that
@@ -552,7 +550,7 @@ def _refresh_fault_check(row: RefreshFaultRow) -> Check:
             late.release()
         else:
             ended = None
-        _expect_session_ended(app, held, app.await_burst(app.page, within_ms=SETTLE_MS), ended)
+        _expect_session_ended(app, app.await_burst(app.page, within_ms=SETTLE_MS), ended)
 
     return check
 

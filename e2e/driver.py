@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Error, Page, Playwright
 
 from conformance.outcomes import HarnessError, PreconditionFailed
 from e2e.api import Api
+from e2e.app import origin_of
 from e2e.profile import ClientProfile
 from e2e.recorder import Recorder
 
@@ -258,7 +259,7 @@ class AppDriver:
         #: Where the browser calls the API: at its own URL, or at the app's origin when the
         #: app's server forwards the API's paths to it ([app] proxies_api: a dev-server proxy).
         #: The network log and every fault are matched there.
-        self.api_origin = _origin(self.app_url if profile.app.proxies_api else api.url)
+        self.api_origin = origin_of(self.app_url if profile.app.proxies_api else api.url)
         keep = {profile.api.login_path, profile.api.refresh_path}
         self.recorder = Recorder(self.context, self.api_origin, keep)
         self.refresh_fault = RefreshFault(self.context, self.api_origin, profile.api.refresh_path)
@@ -574,11 +575,6 @@ def api_url_pattern(origin: str, paths: Iterable[str]) -> re.Pattern[str]:
     styles too) and ask the suite about it, which was most of a run's CPU."""
     alternatives = "|".join(re.escape(path) for path in paths)
     return re.compile(rf"^{re.escape(origin)}(?:{alternatives})(?:[?#]|$)")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def looks_like_jwt(value: str) -> bool:

@@ -70,23 +70,13 @@ return {'0', redis.call('EXISTS', unpack(KEYS, 2))}
 """
 )
 
-# The failed logins of one account in (now - window, now] (login_throttle.SharedLoginThrottle):
-# a sorted set of failure times. Failures outside the window (or after now: a test clock moved
-# back) are dropped first. KEYS[1] account; ARGV: now, now - window (as Python wrote them, so no
-# digits are lost to Lua's number formatting). Returns {count, oldest time or '0'}.
-_LOGIN_FAILURES = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {redis.call('ZCARD', KEYS[1]), oldest[2] or '0'}
-"""
-
 # Reserve a place for one login in one step (login_throttle.SharedLoginThrottle), so that
 # workers answering logins at the same moment cannot all take the last place. KEYS[1] holds the
 # account's failures, KEYS[2] its places held by logins in flight, both scored by time. Drops
 # failures outside (now - window, now + skew] and places older than the in-flight TTL; then
 # refuses at `limit` failures, is busy at `limit` failures and places, and else adds ARGV[4].
-# ARGV: now, now - window, limit, member, now + skew, now - in-flight TTL, places TTL in ms.
+# ARGV: now, now - window, limit, member, now + skew, now - in-flight TTL, places TTL in ms (times
+# as Python wrote them, so no digits are lost to Lua's number formatting).
 # Returns {'granted', '0'}, {'refused', oldest failure} or {'busy', '0'}.
 _RESERVE_LOGIN = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -123,7 +113,6 @@ class RedisStore:
         self._rotate_script: Any = self._redis.register_script(_ROTATE)
         self._rate_script: Any = self._redis.register_script(_RATE_HIT)
         self._rate_and_revoked_script: Any = self._redis.register_script(_RATE_HIT_AND_ANY_REVOKED)
-        self._login_failures_script: Any = self._redis.register_script(_LOGIN_FAILURES)
         self._reserve_login_script: Any = self._redis.register_script(_RESERVE_LOGIN)
 
     def _k(self, *parts: str) -> str:
@@ -189,14 +178,6 @@ class RedisStore:
             args=[repr(now), repr(interval), repr(window)],
         )
         return float(late), int(revoked) > 0
-
-    async def login_failures(
-        self, username: str, now: float, *, window: float
-    ) -> tuple[int, float]:
-        count, oldest = await self._login_failures_script(
-            keys=[self._k("login", username)], args=[repr(now), repr(now - window)]
-        )
-        return int(count), float(oldest)
 
     async def reserve_login_attempt(
         self, username: str, now: float, *, window: float, limit: int

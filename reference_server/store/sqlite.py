@@ -14,8 +14,9 @@ single connection and writes inline: nothing else can contend for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -66,6 +67,19 @@ def _connect(path: str) -> sqlite3.Connection:
     return db
 
 
+@contextlib.contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction taken before its first read (BEGIN IMMEDIATE): what it reads no
+    other worker changes before it writes. Rolled back if anything in it fails."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
 class SQLiteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -109,8 +123,7 @@ class SQLiteStore:
         self, sid: str, presented_jti: str, successor: Link, *, now: float, grace: float
     ) -> RotationVerdict:
         def swap(db: sqlite3.Connection) -> RotationVerdict:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 row = db.execute(
                     "SELECT jti, iat, exp, previous_jti, rotated_at FROM sessions WHERE sid = ?",
                     (sid,),
@@ -131,10 +144,6 @@ class SQLiteStore:
                         (sid, successor.jti, successor.iat, successor.exp, presented_jti, now),
                     )
                     current = successor
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return RotationVerdict(outcome, current)
 
         return await self._write(swap)
@@ -167,8 +176,7 @@ class SQLiteStore:
         allowed, else the seconds it came too early. A write: it runs in the writer thread."""
 
         def count(db: sqlite3.Connection) -> float:
-            db.execute("BEGIN IMMEDIATE")  # read and write as one: two workers, one budget
-            try:
+            with _immediate(db):  # read and write as one: two workers, one budget
                 row = db.execute("SELECT tat FROM rate WHERE client = ?", (client,)).fetchone()
                 tat, late = gcra(row[0] if row else None, now, interval=interval, window=window)
                 if not late:
@@ -176,10 +184,6 @@ class SQLiteStore:
                         "INSERT OR REPLACE INTO rate (client, tat, until) VALUES (?, ?, ?)",
                         (client, tat, now + window),
                     )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return late
 
         late = await self._write(count)
@@ -210,8 +214,7 @@ class SQLiteStore:
         (login_throttle.FailureLog). A write: it runs in the writer thread."""
 
         def reserve(db: sqlite3.Connection) -> Reservation:
-            db.execute("BEGIN IMMEDIATE")  # read and write as one: two workers, one count
-            try:
+            with _immediate(db):  # read and write as one: two workers, one count
                 db.execute(
                     "DELETE FROM login_in_flight WHERE username = ? AND at <= ?",
                     (username, now - IN_FLIGHT_TTL),
@@ -234,10 +237,6 @@ class SQLiteStore:
                         "INSERT INTO login_in_flight (username, at) VALUES (?, ?)", (username, now)
                     )
                     reservation = ("granted", str(cursor.lastrowid), 0.0)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             return reservation
 
         return await self._write(reserve)
@@ -246,8 +245,7 @@ class SQLiteStore:
         self, username: str, handle: str, now: float, *, window: float
     ) -> None:
         def fail(db: sqlite3.Connection) -> None:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(db):
                 db.execute(
                     "DELETE FROM login_in_flight WHERE rowid = ? AND username = ?",
                     (int(handle), username),
@@ -256,10 +254,6 @@ class SQLiteStore:
                     "INSERT INTO login_failures (username, at, until) VALUES (?, ?, ?)",
                     (username, now, now + window),
                 )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
 
         await self._write(fail)
         await self._purge_now_and_then(now)

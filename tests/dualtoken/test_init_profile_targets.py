@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,29 +24,20 @@ from conformance.launch import TargetProcess
 from conformance.outcomes import Outcome
 from conformance.profile import Profile, load_profile
 from conformance.runner import run_suite
+from conformance.target import Target
 from dualtoken.init_profile import main as init_profile
 from tests.targets import test_fastapi_users, test_fastify_jwt, test_jose_http
-from tests.targets.presets import install_node_packages
+from tests.targets.conftest import node_targets  # noqa: F401  (a fixture: used by name)
 
 pytestmark = pytest.mark.slow
 
 SECRET_ENV = "INIT_PROFILE_TARGET_SECRET"
 
 
-@pytest.fixture(scope="module")
-def node_targets() -> None:
-    """tests/targets/node/ with its node_modules (as tests/targets/conftest.py does there)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are needed for the Node test targets (Node 20+)")
-    problem = install_node_packages()
-    if problem:
-        pytest.fail(problem)
-
-
 @contextlib.contextmanager
 def running(profile: Profile) -> Iterator[str]:
     """The target its shipped profile's [target] command starts, on a free port: its URL."""
-    process = TargetProcess(profile.target, ready_path=profile.target.health_path or "/")
+    process = TargetProcess(profile.target, ready_path=Target(profile).ready_path)
     asyncio.run(process.start())
     try:
         yield process.base_url
@@ -85,52 +74,46 @@ def assert_no_verdict_from_the_profile(
 
 
 def test_init_profile_on_the_fastapi_users_app(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shipped = test_fastapi_users._profile(tmp_path)
     assert shipped.signing.secret
-    os.environ[SECRET_ENV] = shipped.signing.secret
-    try:
-        with running(shipped) as base_url:
-            profile, text = written(
-                base_url, shipped, tmp_path / "generated.toml", "--secret-env", SECRET_ENV
-            )
-            capsys.readouterr()
-            # The refresh endpoint the OpenAPI document lists, reached with the login's
-            # (Secure) cookie, and the cookie each refresh sets again seen as a new token.
-            assert profile.refresh.path == "/auth/jwt/refresh", text
-            assert profile.refresh.transport == "cookie", text
-            assert profile.refresh.field == "refresh_token", text
-            assert profile.refresh.returns_new_refresh is True, text
-            assert profile.capabilities.rotation is False, text
-            # aud is a one-element list in both tokens, and only it tells the kinds apart.
-            assert profile.claims.kind_by == "audience", text
-            assert profile.claims.access_audience == "fastapi-users:auth", text
-            assert profile.claims.refresh_audience == "fastapi-users:refresh", text
-            assert profile.claims.audience == "", text
-            # No iat: the lifetimes are read against the answer's Date.
-            assert (profile.lifetimes.access, profile.lifetimes.refresh) == (900, 604800), text
-            assert profile.claims.subject == "sub", text
-            assert (profile.login.path, profile.login.encoding) == ("/auth/jwt/login", "form")
-            assert profile.protected_paths[:1] == ("/authenticated-route",), text
-            assert profile.rejection.login == (400,), text
-            assert_no_verdict_from_the_profile(
-                profile, test_fastapi_users.EXPECTED, frozenset(test_fastapi_users.TIMING)
-            )
-    finally:
-        del os.environ[SECRET_ENV]
+    monkeypatch.setenv(SECRET_ENV, shipped.signing.secret)
+    with running(shipped) as base_url:
+        profile, text = written(
+            base_url, shipped, tmp_path / "generated.toml", "--secret-env", SECRET_ENV
+        )
+        # The refresh endpoint the OpenAPI document lists, reached with the login's
+        # (Secure) cookie, and the cookie each refresh sets again seen as a new token.
+        assert profile.refresh.path == "/auth/jwt/refresh", text
+        assert profile.refresh.transport == "cookie", text
+        assert profile.refresh.field == "refresh_token", text
+        assert profile.refresh.returns_new_refresh is True, text
+        assert profile.capabilities.rotation is False, text
+        # aud is a one-element list in both tokens, and only it tells the kinds apart.
+        assert profile.claims.kind_by == "audience", text
+        assert profile.claims.access_audience == "fastapi-users:auth", text
+        assert profile.claims.refresh_audience == "fastapi-users:refresh", text
+        assert profile.claims.audience == "", text
+        # No iat: the lifetimes are read against the answer's Date.
+        assert (profile.lifetimes.access, profile.lifetimes.refresh) == (900, 604800), text
+        assert profile.claims.subject == "sub", text
+        assert (profile.login.path, profile.login.encoding) == ("/auth/jwt/login", "form")
+        assert profile.protected_paths[:1] == ("/authenticated-route",), text
+        assert profile.rejection.login == (400,), text
+        assert_no_verdict_from_the_profile(
+            profile, test_fastapi_users.EXPECTED, frozenset(test_fastapi_users.TIMING)
+        )
 
 
-def test_init_profile_on_the_fastify_jwt_api(
-    node_targets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
+def test_init_profile_on_the_fastify_jwt_api(tmp_path: Path) -> None:
     shipped = load_profile(test_fastify_jwt.PROFILE)
     key = test_fastify_jwt.PROFILE.parent / "test-only-es256-private.pem"
     with running(shipped) as base_url:
         profile, text = written(
             base_url, shipped, tmp_path / "generated.toml", "--private-key-file", str(key)
         )
-        capsys.readouterr()
         assert profile.refresh.path == "/refresh", text
         assert profile.refresh.transport == "cookie", text
         assert profile.refresh.field == "refreshToken", text
@@ -148,23 +131,20 @@ def test_init_profile_on_the_fastify_jwt_api(
         # Without the key it cannot tell: sub (RFC 7519 §4.1.2), and the comment names the
         # other claim holding the login name. The suite then forges nothing.
         keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
-        capsys.readouterr()
         assert keyless.claims.subject == "sub", text
         assert "username = 'alice' holds the login name" in text, text
         assert keyless.refresh.returns_new_refresh is True, text
         assert_no_verdict_from_the_profile(keyless, test_fastify_jwt.EXPECTED)
 
 
-def test_init_profile_on_the_jose_api(
-    node_targets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("node_targets")  # the Node targets' packages, once a session
+def test_init_profile_on_the_jose_api(tmp_path: Path) -> None:
     shipped = load_profile(test_jose_http.PROFILE)
     key = test_jose_http.PROFILE.parent / "test-only-ed25519-private.pem"
     with running(shipped) as base_url:
         profile, text = written(
             base_url, shipped, tmp_path / "generated.toml", "--private-key-file", str(key)
         )
-        capsys.readouterr()
         # No OpenAPI document: /api/profile is among the usual paths now, and with it the 401
         # for no token and the 403 for a bad one: a garbage and an expired (forged) token get
         # 403 alike, so 403 is the API's status for a bad token, as its team writes it.
@@ -189,17 +169,6 @@ def test_init_profile_on_the_jose_api(
         # Without the key, 403 to a garbage token alone may be a habit for malformed tokens
         # only: tolerated (NON-STRICT), 401 kept as the status for a bad token.
         keyless, text = written(base_url, shipped, tmp_path / "keyless.toml")
-        capsys.readouterr()
         assert keyless.rejection.statuses == (401,) and keyless.rejection.tolerated == (403,)
         assert keyless.claims.subject == "sub", text
         assert_no_verdict_from_the_profile(keyless, test_jose_http.EXPECTED)
-
-
-def test_a_cookie_is_sent_only_where_its_path_lets_a_browser_send_it() -> None:
-    from dualtoken.probe import _path_matches
-
-    assert _path_matches("/auth/refresh", "/auth")
-    assert _path_matches("/auth/refresh", "/auth/")
-    assert _path_matches("/auth/refresh", "/")
-    assert not _path_matches("/authx/refresh", "/auth")
-    assert not _path_matches("/refresh", "/auth/refresh")
